@@ -1,0 +1,50 @@
+// Atomic file writes: a reader sees the old file or the new one, never half
+// of either. Write a temporary file beside the target, fsync it, rename it
+// over the target, then fsync the folder so the rename survives a crash.
+
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+}
+
+export function writeFileAtomic(path: string, content: string | Buffer): void {
+  const dir = dirname(path);
+  ensureDir(dir);
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  let fd: number | undefined;
+  try {
+    fd = openSync(temp, 'wx', FILE_MODE);
+    const buffer = typeof content === 'string' ? Buffer.from(content) : content;
+    let written = 0;
+    while (written < buffer.length) {
+      written += writeSync(fd, buffer, written, buffer.length - written);
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, path);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  syncDir(dir);
+}
+
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename still happened.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

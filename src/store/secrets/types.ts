@@ -1,0 +1,15 @@
+// One interface for every secret store. A secret is addressed by the
+// connection name and the field key; values are strings.
+
+export type SecretStoreKind = 'keychain' | 'file' | 'env';
+export type SecretStoreChoice = 'auto' | 'keychain' | 'file';
+
+export interface SecretStore {
+  readonly kind: SecretStoreKind;
+  /** A sentence for `conn doctor`: where the secrets are. */
+  describe(): string;
+  get(connection: string, field: string): Promise<string | undefined>;
+  set(connection: string, field: string, value: string): Promise<void>;
+  /** Removes the value; removing a missing value is not an error. */
+  delete(connection: string, field: string): Promise<void>;
+}
