@@ -6,6 +6,10 @@ import { UsageError } from '../errors.js';
 
 const loaders: Record<string, () => Promise<{ adapter: Adapter }>> = {
   // Each adapter adds its line here: name: () => import('./name.js'),
+  http: () => import('./http/index.js'),
+  postgres: () => import('./postgres.js'),
+  mysql: () => import('./mysql.js'),
+  redis: () => import('./redis.js'),
 };
 
 export function hasAdapter(name: string): boolean {

@@ -39,6 +39,8 @@ export type FailureClass =
   | 'too-many-connections'
   | 'auth-expired'
   | 'protocol'
+  /** The connection's own settings are unusable (an unreadable file). */
+  | 'settings'
   | 'unknown';
 
 export interface TestFailure {

@@ -15,6 +15,8 @@ export interface RequestEvent extends TraceBase {
   body?: string;
   /** Bytes of the body that were cut from `body` by the --max-body limit. */
   bodyCut?: number;
+  /** `1.1`, `2`; the renderer shows HTTP/1.1 when absent. */
+  httpVersion?: string;
 }
 
 export interface ResponseEvent extends TraceBase {
