@@ -100,10 +100,11 @@ export class AppContext {
   }
 
   private async openSecretStore(): Promise<OpenedSecretStore> {
-    const { choice } = await this.secretStoreChoice();
+    const { choice, from } = await this.secretStoreChoice();
     const { openSecretStore } = await import('./store/secrets/index.js');
     return openSecretStore({
       choice,
+      source: from,
       paths: this.paths,
       env: this.env,
       warn: (message: string) => this.out.warn(message),

@@ -78,9 +78,12 @@ function declareCommands(program: Command): void {
     '    --set auth=bearer --secret-env token=API_TOKEN',
     "printf '%s' \"$PGPASSWORD\" | conn create postgres --name db \\",
     '    --set host=db.internal --set user=app --secret-stdin password',
+    'echo "$DATABASE_URL" | conn create --name db --url-stdin',
   ]).argument('[connector]', 'connector id (see `conn connectors`)');
   valueOptions(create, collect)
     .option('--name <name>', 'the new connection\'s name')
+    .option('--url <url>', 'a database connection string (postgres://, mysql://, redis://, ...)')
+    .option('--url-stdin', 'read the connection string from standard input (keeps its password out of `ps`)')
     .option('--no-test', 'do not test the connection on save')
     .action(run(async (ctx, connector, opts) =>
       (await import('./commands/create.js')).create(ctx, { ...opts, connector })));

@@ -7,6 +7,7 @@ import {
   applies,
   flagFor,
   missingFields,
+  validateFieldValue,
   withDefaults,
   withoutInapplicable,
 } from '../connectors/fields.js';
@@ -21,14 +22,21 @@ export interface CreateOptions extends ValueFlags {
   connector?: string;
   name?: string;
   test: boolean;
+  /** A database connection string; its password goes to the secret store. */
+  url?: string;
+  urlStdin?: boolean;
 }
+
+const URL_ADAPTERS = ['postgres', 'mysql', 'redis'];
 
 export async function create(ctx: AppContext, options: CreateOptions): Promise<number | void> {
   const catalog = await ctx.catalog();
   const existing = (await ctx.connections()).map((c) => c.name);
-  const connectorId = options.connector ?? (await askConnector(ctx, options));
+  const fromUrl = await connectionString(ctx, options);
+  const connectorId = options.connector ?? fromUrl?.connector ?? (await askConnector(ctx, options));
   const connector = catalog.require(connectorId);
-  const given = await valuesFromFlags(connector, options, ctx.env, readAllStdin);
+  const flagged = await valuesFromFlags(connector, options, ctx.env, readAllStdin);
+  const given = fromUrl ? mergeUrl(connector, fromUrl, flagged) : flagged;
   if (options.name !== undefined) checkName(options.name, existing);
 
   const values = ctx.interactive
@@ -76,10 +84,15 @@ async function askMissing(
   given: { settings: Settings; secrets: Secrets },
   existing: string[],
 ): Promise<{ name: string; settings: Settings; secrets: Secrets }> {
-  const { askName, askField } = await import('../ui/prompts.js');
+  const { askName, askField, askConnectionString } = await import('../ui/prompts.js');
   const finalName = name ?? (await askName((value) => nameProblem(value, existing)));
-  const settings: Settings = { ...given.settings };
-  const secrets: Secrets = { ...given.secrets };
+  let settings: Settings = { ...given.settings };
+  let secrets: Secrets = { ...given.secrets };
+  const nothingGiven = Object.keys(settings).length + Object.keys(secrets).length === 0;
+  if (nothingGiven && URL_ADAPTERS.includes(connector.adapter)) {
+    const text = await askConnectionString(connectionStringProblem);
+    if (text) ({ settings, secrets } = mergeUrl(connector, await parseUrlText(text), given));
+  }
   for (const field of connector.fields) {
     const known = field.secret ? secrets[field.key] !== undefined : settings[field.key] !== undefined;
     if (known || !applies(field, settings)) continue;
@@ -90,6 +103,66 @@ async function askMissing(
     else settings[field.key] = value;
   }
   return { name: finalName, settings, secrets };
+}
+
+interface ParsedUrl {
+  connector: string;
+  adapter: string;
+  settings: Settings;
+  secrets: Secrets;
+  warnings: string[];
+}
+
+async function connectionString(ctx: AppContext, options: CreateOptions): Promise<ParsedUrl | undefined> {
+  if (options.url !== undefined && options.urlStdin) {
+    throw new UsageError('give --url or --url-stdin, not both', 'prefer --url-stdin: the string holds a password', 'bad-flag');
+  }
+  if (options.urlStdin && (options.secretStdin ?? []).length > 0) {
+    throw new UsageError('--url-stdin and --secret-stdin both read standard input', 'use --secret-env for the other secret', 'bad-flag');
+  }
+  const text = options.urlStdin ? (await readAllStdin()).trim() : options.url;
+  if (text === undefined) return undefined;
+  const parsed = await parseUrlText(text);
+  if (options.url !== undefined && parsed.secrets.password) {
+    ctx.out.warn('the password in --url is visible in `ps` and shell history; prefer --url-stdin');
+  }
+  for (const warning of parsed.warnings) ctx.out.warn(warning);
+  return parsed;
+}
+
+async function parseUrlText(text: string): Promise<ParsedUrl> {
+  const { parseConnectionString } = await import('../connectors/connection-string.js');
+  return parseConnectionString(text);
+}
+
+async function connectionStringProblem(text: string): Promise<string | undefined> {
+  if (text.trim() === '') return undefined;
+  try {
+    await parseUrlText(text);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** URL values under flag values: a --set or --secret-* flag wins. */
+function mergeUrl(connector: ConnectorDefinition, parsed: ParsedUrl, flagged: { settings: Settings; secrets: Secrets }) {
+  if (parsed.adapter !== connector.adapter) {
+    throw new UsageError(
+      `a ${parsed.connector} connection string does not fit the ${connector.id} connector`,
+      `drop the connector argument, or use a ${connector.adapter}:// string`,
+      'bad-connection-string',
+    );
+  }
+  for (const [key, value] of Object.entries(parsed.settings)) {
+    const field = connector.fields.find((f) => f.key === key);
+    const problem = field ? validateFieldValue(field, value) : `${connector.id} has no field '${key}'`;
+    if (problem) throw new UsageError(`in the connection string: ${problem}`, 'fix the string, or override with --set', 'bad-connection-string');
+  }
+  return {
+    settings: { ...parsed.settings, ...flagged.settings },
+    secrets: { ...parsed.secrets, ...flagged.secrets },
+  };
 }
 
 function checkComplete(connector: ConnectorDefinition, name: string | undefined, settings: Settings, secrets: Secrets): void {

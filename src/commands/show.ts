@@ -6,6 +6,7 @@ import { applicableFields } from '../connectors/fields.js';
 import type { ConnectorDefinition } from '../connectors/types.js';
 import type { Connection } from '../store/registry.js';
 import { ago } from '../ui/output.js';
+import { secretEnvName } from '../store/secrets/env.js';
 
 export const MASK = '********';
 
@@ -40,7 +41,7 @@ export function connectionView(c: Connection, connector: ConnectorDefinition, en
   const secrets: Record<string, string> = {};
   for (const field of applicableFields(connector, c.settings)) {
     if (!field.secret) continue;
-    const variable = secretVariable(c.name, field.key);
+    const variable = secretEnvName(c.name, field.key);
     if (env[variable]) secrets[field.key] = `from $${variable}`;
     else if (c.secretFields.includes(field.key)) secrets[field.key] = 'stored';
     else if (!field.required) continue;
@@ -57,12 +58,6 @@ export function connectionView(c: Connection, connector: ConnectorDefinition, en
     secrets,
     status: c.status,
   };
-}
-
-/** CONN_SECRET_<CONNECTION>_<FIELD>, the env store's naming rule. */
-export function secretVariable(connection: string, field: string): string {
-  const part = (text: string) => text.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  return `CONN_SECRET_${part(connection)}_${part(field)}`;
 }
 
 function renderView(view: ConnectionView, connector: ConnectorDefinition, ctx: AppContext): string {

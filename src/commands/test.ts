@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import type { AppContext } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { applicableFields, withDefaults } from '../connectors/fields.js';
-import type { ConnectorDefinition, Secrets } from '../connectors/types.js';
+import type { ConnectorDefinition, Secrets, Settings } from '../connectors/types.js';
 import { hasAdapter, loadAdapter } from '../adapters/index.js';
 import { runTest, type TestRun } from '../adapters/run.js';
 import type { Connection } from '../store/registry.js';
@@ -149,13 +149,14 @@ async function runJob(ctx: AppContext, job: Job, options: TestOptions, store: ()
     const fields = testability.fields.map((f) => `--set ${f}=...`).join(' ');
     return { ...base, ok: false, tested: false, summary: `cannot be tested: ${testability.reason} (conn edit ${connection.name} ${fields})`, durationMs: 0 };
   }
-  const secrets = await secretsFor(ctx, connection, connector, settings, store);
+  const own = await secretsFor(ctx, connection, connector, settings, store);
+  const { settings: resolved, secrets } = await withSharedClient(ctx, settings, own, store);
   const prefix = many ? `[${connection.name}] ` : '';
   const render = options.verbose ? await verboseRenderer(ctx, prefix) : undefined;
   const run = await runTest({
     name: connection.name,
     connector,
-    settings,
+    settings: resolved,
     secrets,
     timeoutMs: timeoutMs(options, settings),
     maxBodyBytes: options.maxBody,
@@ -193,7 +194,19 @@ async function secretsFor(
   const { readSecrets } = await import('../store/secrets/index.js');
   // Project and environment connections may carry all their secrets in the
   // environment; the store is opened only when a value is not there.
-  return readSecrets(await store(), connection.name, fields, ctx.env);
+  return readSecrets(store, connection.name, fields, ctx.env);
+}
+
+/** A connection that names a shared OAuth client gets its settings and secret. */
+async function withSharedClient(
+  ctx: AppContext,
+  settings: Settings,
+  secrets: Secrets,
+  store: () => Promise<SecretStore>,
+): Promise<{ settings: Settings; secrets: Secrets }> {
+  if (typeof settings.clientRef !== 'string' || !settings.clientRef) return { settings, secrets };
+  const { ClientStore, resolveSharedClient } = await import('../store/clients.js');
+  return resolveSharedClient(settings, secrets, { clients: new ClientStore(ctx.paths), secretStore: await store() });
 }
 
 function lazyStore(ctx: AppContext): () => Promise<SecretStore> {

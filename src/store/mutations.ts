@@ -7,6 +7,7 @@ import type { Secrets, Settings } from '../connectors/types.js';
 import type { ConnPaths } from './paths.js';
 import { updateConnections, type ConnectionStatus, type StoredConnection } from './connections.js';
 import type { SecretStore } from './secrets/types.js';
+import { deleteSecrets, moveSecrets, writeSecrets } from './secrets/index.js';
 
 export interface NewConnection {
   name: string;
@@ -16,11 +17,12 @@ export interface NewConnection {
 }
 
 export async function insertConnection(paths: ConnPaths, store: SecretStore | undefined, input: NewConnection): Promise<StoredConnection> {
-  const written: string[] = [];
+  let written: string[] = [];
   try {
     return await updateConnections(paths.connectionsFile, async (doc) => {
       if (doc.connections[input.name]) throw duplicateName(input.name);
-      await writeSecrets(store, input.name, input.secrets, written);
+      written = Object.keys(input.secrets);
+      if (store && written.length > 0) await writeSecrets(store, input.name, input.secrets);
       const now = new Date().toISOString();
       const stored: StoredConnection = {
         connector: input.connector,
@@ -56,7 +58,7 @@ export async function updateConnection(
   const stored = await updateConnections(paths.connectionsFile, async (doc) => {
     const current = doc.connections[name];
     if (!current) throw new UsageError(`no connection named '${name}'`, '`conn list` shows the names', 'unknown-connection');
-    await writeSecrets(store, name, change.secrets, []);
+    if (store && Object.keys(change.secrets).length > 0) await writeSecrets(store, name, change.secrets);
     const kept = current.secretFields.filter((key) => !change.dropSecrets.includes(key));
     current.settings = change.settings;
     current.secretFields = [...new Set([...kept, ...Object.keys(change.secrets)])].sort();
@@ -74,25 +76,15 @@ export async function renameConnection(
   from: string,
   to: string,
 ): Promise<void> {
-  const moved: string[] = [];
-  try {
-    await updateConnections(paths.connectionsFile, async (doc) => {
-      const current = doc.connections[from];
-      if (!current) throw new UsageError(`no connection named '${from}'`, '`conn list` shows the names', 'unknown-connection');
-      if (doc.connections[to]) throw duplicateName(to);
-      for (const key of current.secretFields) {
-        const value = await store?.get(from, key);
-        if (value !== undefined) await store!.set(to, key, value);
-        moved.push(key);
-      }
-      doc.connections[to] = { ...current, updatedAt: new Date().toISOString() };
-      delete doc.connections[from];
-    });
-  } catch (error) {
-    await removeSecrets(store, to, moved);
-    throw error;
-  }
-  await removeSecrets(store, from, moved);
+  await updateConnections(paths.connectionsFile, async (doc) => {
+    const current = doc.connections[from];
+    if (!current) throw new UsageError(`no connection named '${from}'`, '`conn list` shows the names', 'unknown-connection');
+    if (doc.connections[to]) throw duplicateName(to);
+    // Copies are written before the old secrets go, so a failure loses nothing.
+    if (store && current.secretFields.length > 0) await moveSecrets(store, from, to, current.secretFields);
+    doc.connections[to] = { ...current, updatedAt: new Date().toISOString() };
+    delete doc.connections[from];
+  });
 }
 
 /** Removes the connections from the file, then their secrets. */
@@ -127,17 +119,9 @@ export async function recordStatuses(
   });
 }
 
-async function writeSecrets(store: SecretStore | undefined, name: string, secrets: Secrets, written: string[]): Promise<void> {
-  for (const [key, value] of Object.entries(secrets)) {
-    await store!.set(name, key, value);
-    written.push(key);
-  }
-}
-
 async function removeSecrets(store: SecretStore | undefined, name: string, keys: string[]): Promise<void> {
-  for (const key of keys) {
-    await store?.delete(name, key).catch(() => undefined);
-  }
+  if (!store || keys.length === 0) return;
+  await deleteSecrets(store, name, keys).catch(() => undefined);
 }
 
 function duplicateName(name: string): UsageError {

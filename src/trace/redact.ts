@@ -421,8 +421,10 @@ const QUERY_ONLY_KEYS = new Set(['key', 'sig']);
 
 // Keys that end like these are secret too: csrf_token, db_password, ...
 // (token_type or expires_in do not end like this and stay readable.)
-const SENSITIVE_SUFFIX =
-  /(?:^|_)(?:token|secret|password|passwd|passphrase|api_?key|private_key|signature)$/;
+const SENSITIVE_SUFFIX = new RegExp(
+  '(?:^|_)(?:token|secret|password|passwd|passphrase|api_?key|private_key' +
+    '|signature)$',
+);
 
 const SENSITIVE_HEADERS = new Set([
   'authorization', 'proxy-authorization', 'cookie', 'set-cookie',
@@ -512,8 +514,13 @@ function isSecretField(
 // ---------------------------------------------------------------------------
 // Rule 2: headers
 
-const AUTH_SCHEME =
-  /^(Basic|Bearer|Digest|Negotiate|NTLM|Token|OAuth|Hawk|HOBA|Mutual|DPoP|MAC|AWS|AWS4-HMAC-SHA256|GoogleLogin|SharedKey|SharedKeyLite|SSWS|vapid|SCRAM-SHA-1|SCRAM-SHA-256)\s+\S/i;
+const SCHEMES = [
+  'Basic', 'Bearer', 'Digest', 'Negotiate', 'NTLM', 'Token', 'OAuth', 'Hawk',
+  'HOBA', 'Mutual', 'DPoP', 'MAC', 'AWS4-HMAC-SHA256', 'AWS', 'GoogleLogin',
+  'SharedKeyLite', 'SharedKey', 'SSWS', 'vapid', 'SCRAM-SHA-256',
+  'SCRAM-SHA-1',
+];
+const AUTH_SCHEME = new RegExp(`^(${SCHEMES.join('|')})\\s+\\S`, 'i');
 
 function redactHeaders(
   rules: Rules,
@@ -668,7 +675,8 @@ function redactJson(rules: Rules, json: string): string {
       // Unquoted keys too: bodies are sometimes JavaScript, not JSON.
       key = token[0] === '"' ? decodeJsonString(token) : token;
     } else if (token === '{' || token === '[') {
-      inSecret.push(container || (key !== undefined && isSensitiveKey(rules, key)));
+      const sensitive = key !== undefined && isSensitiveKey(rules, key);
+      inSecret.push(container || sensitive);
       key = undefined;
     } else if (token === '}' || token === ']') {
       inSecret.pop();
@@ -717,7 +725,8 @@ function isSecretJsonValue(
 
 function decodeJsonString(token: string): string {
   if (!token.includes('\\')) {
-    return token.slice(1, token.length > 1 && token.endsWith('"') ? -1 : undefined);
+    const closed = token.length > 1 && token.endsWith('"');
+    return token.slice(1, closed ? -1 : undefined);
   }
   const closed = token.length > 1 && token.endsWith('"') ? token : `${token}"`;
   try {

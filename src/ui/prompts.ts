@@ -92,6 +92,19 @@ async function askSecret(
   return value === '' ? undefined : value;
 }
 
+/** A connection string, masked: it usually holds the password. */
+export async function askConnectionString(
+  validate: (text: string) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const { password } = await load();
+  const text = await password({
+    message: 'Connection string (empty to enter the fields one by one)',
+    mask: '•',
+    validate: async (value) => (await validate(value)) ?? true,
+  });
+  return text.trim() === '' ? undefined : text.trim();
+}
+
 export async function confirm(message: string): Promise<boolean> {
   const { confirm } = await load();
   return confirm({ message, default: false });

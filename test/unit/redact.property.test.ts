@@ -110,12 +110,18 @@ function request(parts: Partial<TraceEvent & { type: 'request' }>): TraceEvent {
   } as TraceEvent;
 }
 
-function stringsOf(value: unknown): string[] {
+/** Every string an event shows: values, and the keys of its step data. */
+function stringsOf(event: TraceEvent): string[] {
+  const data = event.type === 'step' ? Object.keys(event.data ?? {}) : [];
+  return [...data, ...Object.values(event).flatMap(valueStrings)];
+}
+
+function valueStrings(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (typeof value === 'number') return [String(value)];
-  if (Array.isArray(value)) return value.flatMap(stringsOf);
+  if (Array.isArray(value)) return value.flatMap(valueStrings);
   if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => [k, ...stringsOf(v)]);
+    return Object.values(value).flatMap(valueStrings);
   }
   return [];
 }
