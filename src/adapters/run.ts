@@ -34,7 +34,7 @@ export interface TestRun {
 
 export async function runTest(request: TestRequest): Promise<TestRun> {
   const adapter = await loadAdapter(request.connector.adapter);
-  const redactor = createRedactor({ secrets: Object.values(request.secrets) });
+  const redactor = createRedactor(redactionFor(request));
   const sink = createTraceSink({
     redactor,
     listeners: request.onEvent ? [request.onEvent] : [],
@@ -54,7 +54,11 @@ export async function runTest(request: TestRequest): Promise<TestRun> {
       signal,
       timeoutMs: request.timeoutMs,
       maxBodyBytes: request.maxBodyBytes,
-      saveSecret: request.saveSecret,
+      saveSecret: request.saveSecret && (async (field, value) => {
+        // A token obtained mid-test is redacted from every later event.
+        sink.addSecrets({ secrets: [value] });
+        await request.saveSecret!(field, value);
+      }),
     });
   } catch (error) {
     outcome = crashed(error, signal);
@@ -64,7 +68,7 @@ export async function runTest(request: TestRequest): Promise<TestRun> {
     connector: request.connector.id,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
-    outcome: redactOutcome(outcome, redactor.text),
+    outcome: redactor.outcome(outcome),
     trace: sink.events(),
   };
 }
@@ -94,15 +98,22 @@ function crashed(error: unknown, signal: AbortSignal): TestOutcome {
   };
 }
 
-/** Adapters should not put secrets in summaries; this makes sure. */
-function redactOutcome(outcome: TestOutcome, text: (s: string) => string): TestOutcome {
-  const details = outcome.details
-    ? Object.fromEntries(Object.entries(outcome.details).map(([k, v]) => [k, typeof v === 'string' ? text(v) : v]))
-    : undefined;
-  return {
-    ...outcome,
-    summary: text(outcome.summary),
-    failure: outcome.failure ? { ...outcome.failure, hint: text(outcome.failure.hint) } : undefined,
-    details,
-  };
+/**
+ * What the redactor must know: every secret value, the basic-auth pair
+ * (sent base64-encoded as user:password), and the header and parameter
+ * names a connector declares sensitive.
+ */
+function redactionFor(request: TestRequest) {
+  const { settings, secrets } = request;
+  const pairs: Array<[string, string]> = [];
+  if (typeof settings.username === 'string' && secrets.password) {
+    pairs.push([settings.username, secrets.password]);
+  }
+  const headerNames = [settings.apiKeyName, ...sensitiveNames(request.connector.settings?.sensitiveHeaders)]
+    .filter((name): name is string => typeof name === 'string' && name !== '');
+  return { secrets: Object.values(secrets), pairs, headerNames, paramNames: headerNames };
+}
+
+function sensitiveNames(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }

@@ -223,25 +223,27 @@ async function verboseRenderer(ctx: AppContext, prefix: string): Promise<(e: Tra
 }
 
 async function persist(ctx: AppContext, jobs: Job[], results: TestResult[]): Promise<void> {
-  const { appendRunRecord } = await import('../trace/runlog.js');
+  const { appendRunRecords } = await import('../trace/runlog.js');
   const userStatuses: Array<{ name: string; status: ConnectionStatus }> = [];
   const foreign: Array<{ connection: Connection; status: ConnectionStatus }> = [];
+  const records = [];
   for (const [index, result] of results.entries()) {
     if (!result.tested) continue;
     const { connection } = jobs[index];
     const status = statusOf(result);
     if (connection.source === 'user') userStatuses.push({ name: result.name, status });
     else foreign.push({ connection, status });
-    await appendRunRecord(ctx.paths.runLogDir, {
-      version: 1,
+    records.push({
+      version: 1 as const,
       connection: result.name,
       connector: result.connector,
       startedAt: result.startedAt!,
       durationMs: result.durationMs,
       outcome: { ok: result.ok, summary: result.summary, failure: result.failure as never, details: result.details as never },
       trace: result.trace,
-    }, runLogKeep(ctx));
+    });
   }
+  await appendRunRecords(ctx.paths.runLogDir, records, runLogKeep(ctx));
   await recordStatuses(ctx.paths, userStatuses);
   await saveForeignStatuses(ctx.paths, foreign);
 }
@@ -293,7 +295,7 @@ function report(ctx: AppContext, results: TestResult[], options: TestOptions): v
 
 async function writeJunit(file: string, results: TestResult[]): Promise<void> {
   const { renderJunit } = await import('../ui/junit.js');
-  writeFileSync(file, renderJunit(results.map((r) => ({ ...r, ok: r.ok || !r.tested }))));
+  writeFileSync(file, renderJunit(results.map((r) => (r.tested ? r : { ...r, skipped: r.summary }))));
 }
 
 function progressText(done: number, total: number, failed: number): string {

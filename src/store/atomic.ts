@@ -13,7 +13,21 @@ export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: DIR_MODE });
 }
 
-export function writeFileAtomic(path: string, content: string | Buffer): void {
+export interface AtomicWriteOptions {
+  /**
+   * fsync the file and its folder (default). State that is cheap to lose
+   * (run logs) skips it: the rename still makes the write all-or-nothing,
+   * and 1,000 run logs would otherwise cost 1,000 disk flushes.
+   */
+  durable?: boolean;
+}
+
+export function writeFileAtomic(
+  path: string,
+  content: string | Buffer,
+  options: AtomicWriteOptions = {},
+): void {
+  const durable = options.durable ?? true;
   const dir = dirname(path);
   ensureDir(dir);
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -25,7 +39,7 @@ export function writeFileAtomic(path: string, content: string | Buffer): void {
     while (written < buffer.length) {
       written += writeSync(fd, buffer, written, buffer.length - written);
     }
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(temp, path);
@@ -34,7 +48,7 @@ export function writeFileAtomic(path: string, content: string | Buffer): void {
     rmSync(temp, { force: true });
     throw error;
   }
-  syncDir(dir);
+  if (durable) syncDir(dir);
 }
 
 function syncDir(dir: string): void {

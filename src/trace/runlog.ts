@@ -207,5 +207,6 @@ function rethrowFsError(error: unknown, file: string): never {
 }
 
 function writeLines(file: string, lines: string[]): void {
-  writeFileAtomic(file, lines.map((line) => `${line}\n`).join(''));
+  // Run logs are history, not data: atomic, but not flushed to disk.
+  writeFileAtomic(file, lines.map((line) => `${line}\n`).join(''), { durable: false });
 }

@@ -40,7 +40,14 @@ export function startSession(
     ...env,
   };
   const check = (places: Record<string, string | Buffer>) => {
-    for (const form of forms) expectNoCanary(form, places);
+    for (const form of forms) {
+      try {
+        expectNoCanary(form, places);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}, as '${form}':\n` +
+          leakContext(form, places));
+      }
+    }
   };
   return {
     home,
@@ -68,12 +75,30 @@ export function startSession(
   };
 }
 
+/** The text around the first place a canary shows, to say what leaked it. */
+function leakContext(form: string, places: Record<string, string | Buffer>): string {
+  for (const text of Object.values(places)) {
+    const content = Buffer.isBuffer(text) ? text.toString('latin1') : text;
+    const at = content.indexOf(form);
+    if (at >= 0) return content.slice(Math.max(0, at - 200), at + form.length + 100);
+  }
+  return '';
+}
+
 /** Parses stdout as the one JSON document `--json` promises. */
 export function jsonOf<T = unknown>(result: CliResult): T {
   try {
     return JSON.parse(result.stdout) as T;
   } catch {
     throw new Error(`stdout is not one JSON document (exit ${result.code}):\n` +
+      `${result.stdout}\nstderr:\n${result.stderr}`);
+  }
+}
+
+/** Fails with the command's output when it exited otherwise. */
+export function expectExit(result: CliResult, code: number): void {
+  if (result.code !== code) {
+    throw new Error(`expected exit ${code}, got ${result.code}\nstdout:\n` +
       `${result.stdout}\nstderr:\n${result.stderr}`);
   }
 }
