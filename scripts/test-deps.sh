@@ -25,14 +25,20 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq >/dev/null
   # policy-rc.d stops the packages' own services from starting: the tests
   # start every server themselves, in temporary folders on random ports.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-  chmod 755 /usr/sbin/policy-rc.d
-  apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
-    rm -f /usr/sbin/policy-rc.d
-    echo "test-deps: apt-get install failed" >&2
+  # An existing policy-rc.d is the machine's own: leave it alone.
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  status=0
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null || status=$?
+  [ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
+  if [ "$status" != 0 ]; then
+    echo "test-deps: apt-get install failed (exit $status)" >&2
     exit 1
-  }
-  rm -f /usr/sbin/policy-rc.d
+  fi
   exit 0
 fi
 

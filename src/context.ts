@@ -3,7 +3,8 @@
 // the secret store. Each is loaded at most once, and only when asked for.
 
 import { UsageError } from './errors.js';
-import { loadCatalog, suggestion, type Catalog } from './connectors/catalog.js';
+import { loadCatalog, type Catalog } from './connectors/catalog.js';
+import { suggestion } from './suggest.js';
 import { resolvePaths, type ConnPaths } from './store/paths.js';
 import { loadProjectConfig, type ProjectConfig } from './store/project.js';
 import { collectConnections, type Connection } from './store/registry.js';

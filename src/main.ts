@@ -2,6 +2,8 @@
 // when it runs, and is the one place that turns an error into an exit code.
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from './package-root.js';
 import { Command, CommanderError, Option } from 'commander';
 import { AppContext, type GlobalOptions } from './context.js';
 import { CliError, ExitCode } from './errors.js';
@@ -143,6 +145,54 @@ function declareCommands(program: Command): void {
     .option('--output <file>', 'where the report goes')
     .action(run(async (ctx, names, opts) => (await import('./commands/test.js')).test(ctx, { ...opts, names })));
 
+  command(program, 'auth', 'run a connection\'s OAuth 2.0 authorization and keep its tokens', [
+    'conn auth api                    # opens a browser, or shows a device code',
+    'conn auth api --print-url        # open the URL yourself (or elsewhere)',
+    'conn auth api --timeout 120 --verbose',
+  ])
+    .argument('<name>')
+    .option('--print-url', 'show the authorization URL and open no browser', false)
+    .option('--timeout <seconds>', 'how long to wait for the browser or device approval (default 300)', positiveNumber)
+    .option('-v, --verbose', 'print the token exchange (redacted) on stderr', false)
+    .action(run(async (ctx, name, opts) => (await import('./commands/auth.js')).auth(ctx, { ...opts, name })));
+
+  const clients = command(program, 'clients', 'keep shared OAuth clients that connections refer to (clientRef)', [
+    'printf %s "$SECRET" | conn clients create acme --set clientId=abc123 \\',
+    '    --set issuer=https://login.example.com --secret-stdin clientSecret',
+    'conn create http --name api --set auth=oauth2 --set clientRef=acme ...',
+    'conn clients list',
+  ]);
+  const body = async () => (await import('./commands/clients.js')).clients;
+  // Alone, like `git remote`, it lists; an unknown subcommand gets a hint.
+  clients.argument('[command]', 'create, list, show or rm')
+    .action(run(async (ctx, sub) => (await body())(ctx, { action: sub ?? 'list' })));
+
+  command(clients, 'create', 'create a shared OAuth client', [
+    'printf %s "$SECRET" | conn clients create acme --set clientId=abc123 \\',
+    '    --set tokenUrl=https://login.example.com/oauth/token --secret-stdin clientSecret',
+    'conn clients create acme --set clientId=abc123 --secret-env clientSecret=ACME_SECRET',
+  ])
+    .argument('[name]', 'the client\'s name (or --name)')
+    .option('--name <name>', 'the client\'s name')
+    .option('--set <key=value>', 'a setting: clientId, issuer, tokenUrl, scopes, ... (repeatable)', collect, [])
+    .option('--secret-stdin <key>', 'read the client secret (clientSecret) from standard input')
+    .option('--secret-env <key=VAR>', 'read the client secret from an environment variable', collect, [])
+    .action(run(async (ctx, name, opts) =>
+      (await body())(ctx, { ...opts, action: 'create', name: name ?? opts.name })));
+
+  command(clients, 'list', 'list the shared OAuth clients and who uses them', ['conn clients list --json'])
+    .alias('ls')
+    .action(run(async (ctx) => (await body())(ctx, { action: 'list' })));
+
+  command(clients, 'show', 'show a shared OAuth client (its secret masked)', ['conn clients show acme'])
+    .argument('<name>')
+    .action(run(async (ctx, name) => (await body())(ctx, { action: 'show', name })));
+
+  command(clients, 'rm', 'remove a shared OAuth client no connection uses', ['conn clients rm acme'])
+    .alias('remove')
+    .argument('<name>')
+    .action(run(async (ctx, name) => (await body())(ctx, { action: 'rm', name })));
+
   command(program, 'log', 'show the trace and result of the last tests', [
     'conn log api',
     'conn log api --runs 5 --json',
@@ -230,6 +280,6 @@ function positiveNumber(value: string): number {
 }
 
 function version(): string {
-  const file = new URL('../package.json', import.meta.url);
+  const file = join(packageRoot(), 'package.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

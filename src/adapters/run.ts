@@ -109,9 +109,30 @@ function redactionFor(request: TestRequest) {
   if (typeof settings.username === 'string' && secrets.password) {
     pairs.push([settings.username, secrets.password]);
   }
-  const headerNames = [settings.apiKeyName, ...sensitiveNames(request.connector.settings?.sensitiveHeaders)]
-    .filter((name): name is string => typeof name === 'string' && name !== '');
-  return { secrets: Object.values(secrets), pairs, headerNames, paramNames: headerNames };
+  const values = Object.values(secrets);
+  const names: unknown[] = [settings.apiKeyName, ...sensitiveNames(request.connector.settings?.sensitiveHeaders)];
+  // A JSON secret (secretHeaders) is stored as one text, but sent as its
+  // separate values: each value, and each header name, must be known.
+  for (const text of values) {
+    const object = jsonObject(text);
+    if (!object) continue;
+    for (const [name, value] of Object.entries(object)) {
+      names.push(name);
+      if (typeof value === 'string' || typeof value === 'number') values.push(String(value));
+    }
+  }
+  const headerNames = names.filter((name): name is string => typeof name === 'string' && name !== '');
+  return { secrets: values, pairs, headerNames, paramNames: headerNames };
+}
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  if (!text.trimStart().startsWith('{')) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function sensitiveNames(value: unknown): string[] {

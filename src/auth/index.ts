@@ -10,6 +10,10 @@ import { createBasicAuth } from './basic.js';
 import { createBearerAuth } from './bearer.js';
 import { createCookieAuth } from './cookie.js';
 import { createDigestAuth } from './digest.js';
+import { createJwtScheme } from './jwt.js';
+import { createOAuth1Scheme } from './oauth1.js';
+import { createOAuth2Scheme } from './oauth2.js';
+import { createSigV4Scheme } from './sigv4.js';
 import { createTemplateAuth } from './template.js';
 import type { AuthScheme } from './types.js';
 
@@ -25,6 +29,10 @@ const schemes: Record<string, AuthSchemeFactory> = {
   apikey: createApiKeyAuth,
   template: createTemplateAuth,
   cookie: createCookieAuth,
+  oauth2: createOAuth2Scheme,
+  oauth1: createOAuth1Scheme,
+  jwt: createJwtScheme,
+  'aws-sigv4': createSigV4Scheme,
   // The client certificate is sent in the TLS handshake, not in a header.
   clientCert: noHeaders,
 };

@@ -2,9 +2,15 @@
 // settings as key=value and the client secret from stdin or an environment
 // variable (never from a flag, where it would sit in the shell history).
 // Removing a client that connections still use is refused, naming them.
+//
+// `clients(ctx, options)` is the command; `manageClients` does the work on
+// the stores it is given, so tests can run it without a CLI around it.
 
+import type { AppContext } from '../context.js';
 import type { SecretStore } from '../store/secrets/types.js';
 import type { SharedClient } from '../store/clients.js';
+import { renderTable } from '../ui/output.js';
+import { suggestion } from '../suggest.js';
 import {
   CLIENT_SECRET_KEYS,
   CLIENT_SETTING_KEYS,
@@ -17,11 +23,13 @@ import { UsageError } from '../errors.js';
 interface ClientsDependencies {
   /** Defaults to the store in the user's config folder. */
   store?: ClientStore;
-  secretStore: SecretStore;
+  /** Needed by create and rm; list and show never read a secret. */
+  secretStore?: SecretStore;
 }
 
 export interface CreateClientOptions extends ClientsDependencies {
   action: 'create';
+  secretStore: SecretStore;
   name: string;
   /** `--set key=value`, repeatable. */
   set: string[];
@@ -45,6 +53,7 @@ export interface ShowClientOptions extends ClientsDependencies {
 
 export interface RemoveClientOptions extends ClientsDependencies {
   action: 'rm';
+  secretStore: SecretStore;
   name: string;
   /** Names of the connections whose clientRef is this client. */
   connectionsUsing(client: string): Promise<string[]>;
@@ -65,7 +74,187 @@ export type ClientsResult =
   | { action: 'show'; client: ClientView }
   | { action: 'rm'; name: string };
 
-export async function clients(options: ClientsOptions): Promise<ClientsResult> {
+/** What main.ts passes: the subcommand, its name argument and its flags. */
+export interface ClientsCommandOptions {
+  /** create, list, show or rm; anything else is refused with a hint. */
+  action: string;
+  /** The positional name, or `--name`. */
+  name?: string;
+  set?: string[];
+  secretStdin?: string;
+  secretEnv?: string[];
+}
+
+export async function clients(
+  ctx: AppContext,
+  options: ClientsCommandOptions,
+): Promise<void> {
+  checkAction(options.action);
+  const store = new ClientStore(ctx.paths);
+  const usedBy = async (client: string) =>
+    (await ctx.connections())
+      .filter((c) => c.settings.clientRef === client)
+      .map((c) => c.name);
+
+  const result = await manageClients(
+    await coreOptions(ctx, options, store, usedBy),
+  );
+
+  const views = await Promise.all(
+    resultClients(result).map(async (c) => viewOf(c, await usedBy(c.name))),
+  );
+  if (ctx.out.json) ctx.out.document(jsonOf(result, views));
+  else report(ctx, result, views);
+}
+
+const ACTIONS: ReadonlyArray<ClientsOptions['action']> = ['create', 'list', 'show', 'rm'];
+
+function checkAction(action: string): void {
+  if ((ACTIONS as readonly string[]).includes(action)) return;
+  throw new UsageError(
+    `unknown command 'clients ${action}'`,
+    `${suggestion(action, [...ACTIONS])}\`conn clients\` has ${ACTIONS.join(', ')}`,
+    'unknown-command',
+  );
+}
+
+async function coreOptions(
+  ctx: AppContext,
+  options: ClientsCommandOptions,
+  store: ClientStore,
+  connectionsUsing: (client: string) => Promise<string[]>,
+): Promise<ClientsOptions> {
+  const { action } = options;
+  if (action === 'list') return { action, store };
+  const name = requireName(options);
+  if (action === 'show') return { action, name, store };
+  const secretStore = (await ctx.secretStore()).store;
+  if (action === 'rm') {
+    return { action, name, store, secretStore, connectionsUsing };
+  }
+  return {
+    action: 'create',
+    name,
+    set: options.set ?? [],
+    secretStdin: options.secretStdin,
+    secretEnv: options.secretEnv,
+    env: ctx.env,
+    store,
+    secretStore,
+  };
+}
+
+function requireName(options: ClientsCommandOptions): string {
+  if (options.name) return options.name;
+  throw new UsageError(
+    `name the shared client for \`conn clients ${options.action}\``,
+    options.action === 'create'
+      ? 'example: conn clients create acme --set clientId=abc123 ' +
+        '--secret-env clientSecret=ACME_SECRET'
+      : `example: conn clients ${options.action} acme ` +
+        '(`conn clients list` shows the names)',
+    'missing-name',
+  );
+}
+
+/** A shared client as conn shows it: no secret value, and who uses it. */
+interface ClientDisplay {
+  name: string;
+  settings: Record<string, string>;
+  /** "stored" for each secret field kept in the secret store. */
+  secrets: Record<string, 'stored'>;
+  usedBy: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+function viewOf(client: ClientView, usedBy: string[]): ClientDisplay {
+  const secrets = Object.fromEntries(
+    client.secretFields.map((field) => [field, 'stored' as const]),
+  );
+  return {
+    name: client.name,
+    settings: client.settings,
+    secrets,
+    usedBy,
+    createdAt: client.createdAt,
+    updatedAt: client.updatedAt,
+  };
+}
+
+function resultClients(result: ClientsResult): ClientView[] {
+  if (result.action === 'list') return result.clients;
+  if (result.action === 'rm') return [];
+  return [result.client];
+}
+
+function jsonOf(result: ClientsResult, views: ClientDisplay[]): unknown {
+  switch (result.action) {
+    case 'create':
+      return { created: views[0] };
+    case 'list':
+      return views;
+    case 'show':
+      return views[0];
+    case 'rm':
+      return { removed: result.name };
+  }
+}
+
+function report(
+  ctx: AppContext,
+  result: ClientsResult,
+  views: ClientDisplay[],
+): void {
+  switch (result.action) {
+    case 'create':
+      ctx.out.info(
+        `Created shared client '${result.client.name}'. Connections use it ` +
+          `with --set auth=oauth2 --set clientRef=${result.client.name}.`,
+      );
+      return;
+    case 'list':
+      ctx.out.data(listText(ctx, views));
+      return;
+    case 'show':
+      ctx.out.data(showText(ctx, views[0]));
+      return;
+    case 'rm':
+      ctx.out.info(`Removed shared client '${result.name}'.`);
+  }
+}
+
+function listText(ctx: AppContext, views: ClientDisplay[]): string {
+  if (views.length === 0) {
+    return 'No shared clients yet. Create one with ' +
+      '`conn clients create acme --set clientId=... --secret-stdin clientSecret`.';
+  }
+  const rows = views.map((v) => [
+    v.name,
+    v.settings.clientId ?? '-',
+    v.settings.issuer ?? v.settings.tokenUrl ?? '-',
+    Object.keys(v.secrets).length ? 'stored' : '-',
+    v.usedBy.join(', ') || '-',
+  ]);
+  const header = ['name', 'client id', 'issuer or token url', 'secret', 'used by'];
+  return renderTable(header, rows, ctx.out.paint);
+}
+
+function showText(ctx: AppContext, view: ClientDisplay): string {
+  const p = ctx.out.paint;
+  const rows: Array<[string, string]> = Object.entries(view.settings);
+  for (const field of Object.keys(view.secrets)) {
+    rows.push([field, '******** (stored)']);
+  }
+  rows.push(['used by', view.usedBy.join(', ') || '-']);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const lines = rows.map(([label, value]) => `  ${p.dim(label.padEnd(width))}  ${value}`);
+  return [p.bold(view.name), ...lines].join('\n');
+}
+
+export async function manageClients(
+  options: ClientsOptions,
+): Promise<ClientsResult> {
   const store = options.store ?? new ClientStore();
   switch (options.action) {
     case 'create':

@@ -1,6 +1,7 @@
 // `conn connectors`: the catalog grouped by category, with the connectors of
 // the most recently created or tested connections first.
 
+import { byText } from '../compare.js';
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { CATEGORIES, CATEGORY_TITLES, type Category, type ConnectorDefinition } from '../connectors/types.js';
@@ -66,7 +67,7 @@ function recentlyUsed(all: ConnectorDefinition[], connections: Connection[]): Co
   }
   return all
     .filter((c) => lastUse.has(c.id))
-    .sort((a, b) => lastUse.get(b.id)!.localeCompare(lastUse.get(a.id)!))
+    .sort((a, b) => byText(lastUse.get(b.id)!, lastUse.get(a.id)!))
     .slice(0, RECENT_LIMIT);
 }
 

@@ -152,7 +152,7 @@ async function runJob(ctx: AppContext, job: Job, options: TestOptions, store: ()
   const own = await secretsFor(ctx, connection, connector, settings, store);
   const { settings: resolved, secrets } = await withSharedClient(ctx, settings, own, store);
   const prefix = many ? `[${connection.name}] ` : '';
-  const render = options.verbose ? await verboseRenderer(ctx, prefix) : undefined;
+  const render = options.verbose ? await verboseRenderer(ctx, prefix) : warningsOnly(ctx, prefix);
   const run = await runTest({
     name: connection.name,
     connector,
@@ -211,6 +211,13 @@ async function withSharedClient(
 
 function lazyStore(ctx: AppContext): () => Promise<SecretStore> {
   return async () => (await ctx.secretStore()).store;
+}
+
+/** Without --verbose, warnings in the trace (insecure TLS) still reach stderr. */
+function warningsOnly(ctx: AppContext, prefix: string): (e: TraceEvent) => void {
+  return (event) => {
+    if (event.type === 'note' && event.level === 'warn') ctx.out.warn(`${prefix}${event.message}`);
+  };
 }
 
 async function verboseRenderer(ctx: AppContext, prefix: string): Promise<(e: TraceEvent) => void> {

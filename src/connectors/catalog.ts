@@ -2,14 +2,16 @@
 // connectors/apps/) plus plug-in folders named in the project config. Each
 // file is validated when it is loaded; a bad plug-in is exit 3 naming it.
 
+import { byText } from '../compare.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { connectorProblems } from './validate.js';
+import { suggestion } from '../suggest.js';
 import type { ConnectorDefinition } from './types.js';
 
-export const BUILTIN_DIR = fileURLToPath(new URL('../../connectors', import.meta.url));
+export const BUILTIN_DIR = join(packageRoot(), 'connectors');
 
 export interface Catalog {
   all: ConnectorDefinition[];
@@ -28,7 +30,7 @@ export function loadCatalog(pluginDirs: string[] = []): Catalog {
       byId.set(def.id, def);
     }
   }
-  const all = [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const all = [...byId.values()].sort((a, b) => byText(a.name, b.name));
   return {
     all,
     get: (id) => byId.get(id),
@@ -79,32 +81,4 @@ function loadDefinition(file: string, source: string): ConnectorDefinition {
     );
   }
   return { ...(value as ConnectorDefinition), source };
-}
-
-/** "did you mean 'x'? " when a known name is close, else "". */
-export function suggestion(input: string, known: string[]): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const distance = editDistance(input.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const close = best && bestDistance <= Math.max(2, Math.floor(input.length / 3));
-  return close ? `did you mean '${best}'? ` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }

@@ -3,7 +3,7 @@
 // never accepted as a plain flag: it would sit in shell history and `ps`.
 
 import { UsageError } from '../errors.js';
-import { suggestion } from './catalog.js';
+import { suggestion } from '../suggest.js';
 import { applies, findField, parseFieldValue } from './fields.js';
 import type { ConnectorDefinition, ConnectorField, Secrets, Settings } from './types.js';
 

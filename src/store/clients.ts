@@ -5,6 +5,7 @@
 // `client:<name>`, an address no connection name can take, since connection
 // names never contain a colon.
 
+import { byText } from '../compare.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Secrets, Settings } from '../connectors/types.js';
@@ -73,7 +74,7 @@ export class ClientStore {
     const { clients } = this.read();
     return Object.entries(clients)
       .map(([name, client]) => ({ name, ...client }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => byText(a.name, b.name));
   }
 
   get(name: string): SharedClient | undefined {

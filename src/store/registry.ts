@@ -3,6 +3,7 @@
 // object, for CI). Later sources win for the same name. Nothing here reads a
 // secret: listing never touches the secret store.
 
+import { byText } from '../compare.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
@@ -47,7 +48,7 @@ export function collectConnections(
   for (const [name, declared] of Object.entries(environmentConnections(env))) {
     byName.set(name, fromDeclaration(name, declared, 'environment', ENV_CONNECTIONS, statuses));
   }
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...byName.values()].sort((a, b) => byText(a.name, b.name));
 }
 
 function fromStored(name: string, stored: StoredConnection, file: string): Connection {

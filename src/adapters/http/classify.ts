@@ -72,6 +72,9 @@ const HINTS: Partial<Record<FailureClass, string>> = {
   rule:
     'The response did not satisfy okWhen/failWhen; compare the rules with ' +
     'the response body (conn test --verbose).',
+  'auth-expired':
+    'The stored authorization has expired or was revoked; run `conn auth` ' +
+    'for this connection again.',
   protocol:
     'The server did not speak HTTP as expected; check the scheme ' +
     '(http/https) and the port in baseUrl.',
@@ -79,6 +82,48 @@ const HINTS: Partial<Record<FailureClass, string>> = {
     'Check testMethod, testPath, testHeaders and testBody against the API ' +
     'documentation.',
 };
+
+/**
+ * Every failure class, so a class name carried by an error (an auth
+ * scheme's `code`) can be checked at run time. The Record type makes the
+ * compiler name any class added to FailureClass but missing here.
+ */
+const FAILURE_CLASSES: Record<FailureClass, true> = {
+  dns: true,
+  refused: true,
+  unreachable: true,
+  'timeout-connect': true,
+  'timeout-first-byte': true,
+  'timeout-body': true,
+  timeout: true,
+  'tls-self-signed': true,
+  'tls-expired': true,
+  'tls-hostname': true,
+  'tls-unknown-ca': true,
+  'tls-client-cert-required': true,
+  'tls-required': true,
+  tls: true,
+  credentials: true,
+  permissions: true,
+  'not-found': true,
+  'proxy-auth': true,
+  'rate-limited': true,
+  'server-error': true,
+  'redirect-loop': true,
+  'too-large': true,
+  reset: true,
+  rule: true,
+  'unknown-database': true,
+  'too-many-connections': true,
+  'auth-expired': true,
+  protocol: true,
+  settings: true,
+  unknown: true,
+};
+
+export function isFailureClass(value: unknown): value is FailureClass {
+  return typeof value === 'string' && Object.hasOwn(FAILURE_CLASSES, value);
+}
 
 export function failure(kind: FailureClass, hint?: string): TestFailure {
   return { class: kind, hint: hint ?? HINTS[kind] ?? HINTS.unknown! };

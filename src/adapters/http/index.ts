@@ -5,9 +5,9 @@
 
 import { createAuthScheme } from '../../auth/index.js';
 import type { AuthContext } from '../../auth/types.js';
-import { CliError, InterruptedError } from '../../errors.js';
+import { CliError, ExitCode, InterruptedError } from '../../errors.js';
 import type { Adapter, AdapterContext, TestOutcome, Testability } from '../types.js';
-import { classifyError, failure, statusClass } from './classify.js';
+import { classifyError, failure, isFailureClass, statusClass } from './classify.js';
 import { ExchangeError, HttpClient } from './client.js';
 import { FetchRefusal, tracedFetch } from './fetch.js';
 import { runTestRequest, type Session } from './request.js';
@@ -41,8 +41,9 @@ async function testHttpConnection(ctx: AdapterContext): Promise<TestOutcome> {
     return await runSession(session);
   } catch (error) {
     if (ctx.signal.aborted) throw new InterruptedError();
-    if (error instanceof CliError) throw error;
-    return outcomeOfError(error);
+    const outcome = outcomeOfError(error);
+    if (outcome) return outcome;
+    throw error;
   } finally {
     await client.close();
   }
@@ -83,11 +84,11 @@ function authContext(ctx: AdapterContext, client: HttpClient): AuthContext {
 }
 
 /**
- * A transport failure, or an auth step that was answered with a refusal
- * (an error carrying the HTTP `status`, as LoginError does). Anything else
- * is a bug and goes on to main.ts with its stack.
+ * A transport failure, or an auth step that failed in a way the scheme could
+ * name (see authStepFailure). Anything else is undefined: a CliError (a
+ * setting the scheme cannot use) or a bug, which go on with their stack.
  */
-function outcomeOfError(error: unknown): TestOutcome {
+function outcomeOfError(error: unknown): TestOutcome | undefined {
   if (error instanceof ExchangeError) {
     const { failure: kind, summary } = classifyError(error);
     return { ok: false, summary, failure: kind };
@@ -95,11 +96,30 @@ function outcomeOfError(error: unknown): TestOutcome {
   if (error instanceof FetchRefusal) {
     return { ok: false, summary: error.message, failure: failure(error.kind) };
   }
-  const status = (error as { status?: unknown }).status;
-  if (error instanceof Error && (typeof status === 'number' || error.name === 'LoginError')) {
+  return authStepFailure(error);
+}
+
+/**
+ * An auth scheme names a failure in one of two ways. An error whose `code`
+ * is a failure class (the OAuth errors: auth-expired, credentials,
+ * permissions, protocol) becomes that class with the error's own hint,
+ * which says what to do (`conn auth <name>` again). An error that carries
+ * the HTTP `status` of a refusal (LoginError) is classed by that status.
+ */
+function authStepFailure(error: unknown): TestOutcome | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, hint, status } = error as { code?: unknown; hint?: unknown; status?: unknown };
+  const details = typeof status === 'number' ? { status } : undefined;
+  // A usage error (a setting the scheme cannot use) is not a test result.
+  const refusal = !(error instanceof CliError) || error.exitCode === ExitCode.failed;
+  if (refusal && isFailureClass(code)) {
+    const own = typeof hint === 'string' && hint ? hint : undefined;
+    return { ok: false, summary: error.message, failure: failure(code, own), details };
+  }
+  if (error instanceof CliError) return undefined;
+  if (typeof status === 'number' || error.name === 'LoginError') {
     const kind = typeof status === 'number' ? statusClass(status) ?? 'credentials' : 'credentials';
-    const details = typeof status === 'number' ? { status } : undefined;
     return { ok: false, summary: error.message, failure: failure(kind), details };
   }
-  throw error;
+  return undefined;
 }
