@@ -29,10 +29,5 @@ await build({
   platform: 'node',
   target: 'node20.19',
   external,
-  // commander is CommonJS and calls require(); give the bundle one.
-  banner: {
-    js: "import { createRequire as __connRequire } from 'node:module';\n" +
-      'const require = __connRequire(import.meta.url);',
-  },
   logLevel: 'warning',
 });

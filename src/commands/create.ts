@@ -57,6 +57,11 @@ export async function create(ctx: AppContext, options: CreateOptions): Promise<n
   });
   ctx.out.info(`Created connection '${name}' (${connector.id}).`);
 
+  // OAuth with a browser or device grant: authorize now, as the platforms do.
+  const { authorizeAfterCreate } = await import('./auth.js');
+  const authorized = await authorizeAfterCreate(ctx, name);
+  if (authorized) return authorized;
+
   const { testAfterSave } = await import('./test.js');
   const tested = await testAfterSave(ctx, name, options.test);
   if (ctx.out.json) {

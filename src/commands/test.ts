@@ -40,6 +40,8 @@ export interface TestResult {
   durationMs: number;
   startedAt?: string;
   trace: TraceEvent[];
+  /** Secret fields the test obtained and stored (OAuth tokens). */
+  savedSecrets?: string[];
 }
 
 interface Job {
@@ -153,6 +155,7 @@ async function runJob(ctx: AppContext, job: Job, options: TestOptions, store: ()
   const { settings: resolved, secrets } = await withSharedClient(ctx, settings, own, store);
   const prefix = many ? `[${connection.name}] ` : '';
   const render = options.verbose ? await verboseRenderer(ctx, prefix) : warningsOnly(ctx, prefix);
+  const saved = new Set<string>();
   const run = await runTest({
     name: connection.name,
     connector,
@@ -161,9 +164,12 @@ async function runJob(ctx: AppContext, job: Job, options: TestOptions, store: ()
     timeoutMs: timeoutMs(options, settings),
     maxBodyBytes: options.maxBody,
     onEvent: render,
-    saveSecret: async (field, value) => (await store()).set(connection.name, field, value),
+    saveSecret: async (field, value) => {
+      await (await store()).set(connection.name, field, value);
+      saved.add(field);
+    },
   });
-  return fromRun(run);
+  return { ...fromRun(run), savedSecrets: [...saved] };
 }
 
 function fromRun(run: TestRun): TestResult {
@@ -231,14 +237,14 @@ async function verboseRenderer(ctx: AppContext, prefix: string): Promise<(e: Tra
 
 async function persist(ctx: AppContext, jobs: Job[], results: TestResult[]): Promise<void> {
   const { appendRunRecords } = await import('../trace/runlog.js');
-  const userStatuses: Array<{ name: string; status: ConnectionStatus }> = [];
+  const userStatuses: Array<{ name: string; status: ConnectionStatus; savedSecrets?: string[] }> = [];
   const foreign: Array<{ connection: Connection; status: ConnectionStatus }> = [];
   const records = [];
   for (const [index, result] of results.entries()) {
     if (!result.tested) continue;
     const { connection } = jobs[index];
     const status = statusOf(result);
-    if (connection.source === 'user') userStatuses.push({ name: result.name, status });
+    if (connection.source === 'user') userStatuses.push({ name: result.name, status, savedSecrets: result.savedSecrets });
     else foreign.push({ connection, status });
     records.push({
       version: 1 as const,

@@ -106,15 +106,24 @@ export async function removeConnections(
   for (const [name, keys] of removed) await removeSecrets(store, name, keys);
 }
 
+/**
+ * Test results: each connection's status, and the secret fields a test
+ * stored (OAuth tokens), so `conn rm` knows to remove them too.
+ */
 export async function recordStatuses(
   paths: ConnPaths,
-  statuses: Array<{ name: string; status: ConnectionStatus }>,
+  statuses: Array<{ name: string; status: ConnectionStatus; savedSecrets?: string[] }>,
 ): Promise<void> {
   if (statuses.length === 0) return;
   await updateConnections(paths.connectionsFile, (doc) => {
-    for (const { name, status } of statuses) {
+    for (const { name, status, savedSecrets = [] } of statuses) {
+      const stored = doc.connections[name];
       // A connection removed while it was being tested stays removed.
-      if (doc.connections[name]) doc.connections[name].status = status;
+      if (!stored) continue;
+      stored.status = status;
+      if (savedSecrets.length > 0) {
+        stored.secretFields = [...new Set([...stored.secretFields, ...savedSecrets])].sort();
+      }
     }
   });
 }

@@ -96,7 +96,7 @@ test('connectors are grouped: recently used first, then the categories', async (
 });
 
 test('files are 0600 in 0700 folders, with a schema version', async () => {
-  await conn(['create', 'postgres', '--name', 'db', '--set', 'user=app', '--secret-stdin', 'password'], 's3cret');
+  await conn(['create', 'postgres', '--name', 'db', '--set', 'user=app', '--secret-stdin', 'password', '--no-test'], 's3cret');
   const file = join(home, 'connections.json');
   expect(statSync(file).mode & 0o777).toBe(0o600);
   expect(statSync(join(home, 'secrets.json')).mode & 0o777).toBe(0o600);

@@ -109,7 +109,7 @@ describe('a shared client and a client credentials connection', () => {
     });
   });
 
-  test('conn create refers to it; conn test --verbose shows the token exchange redacted', async () => {
+  test('a connection refers to it; --verbose shows the token exchange redacted', async () => {
     const created = await conn([
       'create', 'http', '--name', 'api',
       '--set', `baseUrl=${server.issuer}`,
@@ -224,7 +224,9 @@ describe('authorization code with PKCE through conn auth --print-url', () => {
     await learnStoredTokens('web');
     expect(await storedSecret('web', 'oauthRefreshToken')).toBeTruthy();
 
-    const shown = jsonOf<{ secrets: Record<string, string> }>(await conn(['show', 'web', '--json']));
+    const shown = jsonOf<{ secrets: Record<string, string> }>(
+      await conn(['show', 'web', '--json']),
+    );
     expect(shown.secrets).toMatchObject({
       oauthAccessToken: 'stored',
       oauthRefreshToken: 'stored',

@@ -101,7 +101,8 @@ test('the probe answers no at once when there is no bus', async () => {
 
   expect(probe.available).toBe(false);
   expect(probe.reason).toContain('DBUS_SESSION_BUS_ADDRESS');
-  expect(Date.now() - started).toBeLessThan(1000);
+  // Not a speed check: it proves the probe did not wait for its 5 s timeout.
+  expect(Date.now() - started).toBeLessThan(4000);
 });
 
 test('a bus that never answers is a timeout, not a hang', async () => {
