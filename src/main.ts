@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, type CommandSpec, type OptionSpec, type ProgramSpec } from './cli.js';
-import { AppContext, type GlobalOptions } from './context.js';
+import type { AppContext, GlobalOptions } from './context.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { packageRoot } from './package-root.js';
 
@@ -25,6 +25,9 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(parsed.text + '\n');
     return ExitCode.ok;
   }
+  // The context (store, catalog, output) loads only for a command that runs:
+  // --help and --version stay as cheap as Node itself.
+  const { AppContext } = await import('./context.js');
   const ctx = new AppContext(parsed.options as unknown as GlobalOptions);
   const code = await parsed.command.run!(parsed.args, { ...parsed.options, ctx });
   return typeof code === 'number' ? code : ExitCode.ok;

@@ -4,10 +4,11 @@
 
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
+
+let tempCounter = 0;
 
 export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: DIR_MODE });
@@ -30,7 +31,9 @@ export function writeFileAtomic(
   const durable = options.durable ?? true;
   const dir = dirname(path);
   ensureDir(dir);
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  // pid + counter is unique among live processes, and 'wx' refuses any
+  // leftover of a dead one. (node:crypto would cost every start-up ~5 ms.)
+  const temp = `${path}.${process.pid}.${++tempCounter}.tmp`;
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', FILE_MODE);
