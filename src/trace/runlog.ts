@@ -4,10 +4,13 @@
 // test rewrites one small file) and lets one connection's log be removed or
 // renamed without touching the others.
 //
-// Each file is rewritten whole, atomically and under its own lock, keeping
-// the newest `keep` records. A line that does not parse (a disk that lost
-// power mid-write before atomic writes, a hand edit) is skipped, never fatal.
-// Records are redacted before they get here: the trace sink saw to that.
+// Each file is rewritten whole and atomically, keeping the newest `keep`
+// records. Every change takes one lock on the whole folder: a batch of a
+// thousand files then costs a few locks, not a thousand, and a rename, which
+// touches two files, needs no lock order. A line that does not parse (a disk
+// that lost power mid-write before atomic writes, a hand edit) is skipped,
+// never fatal. Records are redacted before they get here: the trace sink saw
+// to that.
 
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +35,13 @@ export interface RunRecord {
 export const DEFAULT_RUNS_KEPT = 20;
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Files a batch rewrites under one hold of the folder lock. The lock is
+ * let go between slices, so another conn waits a moment, not the whole
+ * batch, and a hold never nears the lock's 30 s staleness bound.
+ */
+const FILES_PER_HOLD = 250;
 
 /**
  * The run log file of a connection. Names are checked again here because
@@ -70,13 +80,29 @@ export async function appendRunRecords(
   keep = DEFAULT_RUNS_KEPT,
 ): Promise<void> {
   checkKeep(keep);
-  for (const [name, group] of groupByConnection(records)) {
-    const file = runLogFile(dir, name);
-    await withLock(lockFile(file), () => {
-      const lines = readLines(file, name);
-      for (const record of group) lines.push(JSON.stringify(record));
-      writeLines(file, lines.slice(-keep));
-    }).catch((error: unknown) => rethrowFsError(error, file));
+  const groups = [...groupByConnection(records)];
+  for (let start = 0; start < groups.length; start += FILES_PER_HOLD) {
+    const slice = groups.slice(start, start + FILES_PER_HOLD);
+    await withFolderLock(dir, () => {
+      for (const [name, group] of slice) appendGroup(dir, name, group, keep);
+    }).catch((error: unknown) => rethrowFsError(error, dir));
+  }
+}
+
+function appendGroup(
+  dir: string,
+  name: string,
+  group: readonly RunRecord[],
+  keep: number,
+): void {
+  const file = runLogFile(dir, name);
+  try {
+    // Only the newest records survive: older lines need not be checked.
+    const lines = readLines(file, name, keep - group.length);
+    for (const record of group) lines.push(JSON.stringify(record));
+    writeLines(file, lines.slice(-keep));
+  } catch (error) {
+    rethrowFsError(error, file);
   }
 }
 
@@ -88,7 +114,7 @@ export async function readRunRecords(
 ): Promise<RunRecord[]> {
   const file = runLogFile(dir, name);
   if (count < 1) return [];
-  const lines = readLines(file, name).slice(-count);
+  const lines = readLines(file, name, count);
   return lines.map((line) => JSON.parse(line) as RunRecord);
 }
 
@@ -96,7 +122,7 @@ export async function removeRunLog(dir: string, name: string): Promise<void> {
   const file = runLogFile(dir, name);
   // Taking the lock would create the folder; with no folder there is no log.
   if (!existsSync(dir)) return;
-  await withLock(lockFile(file), () => rmSync(file, { force: true })).catch(
+  await withFolderLock(dir, () => rmSync(file, { force: true })).catch(
     (error: unknown) => rethrowFsError(error, file),
   );
 }
@@ -115,10 +141,8 @@ export async function renameRunLog(
   const target = runLogFile(dir, to);
   if (source === target || !existsSync(dir)) return;
 
-  // Locks in a fixed order, so two renames cannot wait for each other.
-  const [first, second] = [source, target].sort();
-  await withLock(lockFile(first), () =>
-    withLock(lockFile(second), () => moveRecords(source, from, target, to)),
+  await withFolderLock(dir, () =>
+    moveRecords(source, from, target, to),
   ).catch((error: unknown) => rethrowFsError(error, source));
 }
 
@@ -154,12 +178,18 @@ function groupByConnection(
   return groups;
 }
 
-function lockFile(file: string): string {
-  return `${file}.lock`;
+/** `.lock` cannot be a connection's log: those all end in `.jsonl`. */
+function withFolderLock<T>(dir: string, action: () => T): Promise<T> {
+  return withLock(join(dir, '.lock'), action);
 }
 
-/** The file's well-formed records of this connection, as JSON lines. */
-function readLines(file: string, name: string): string[] {
+/**
+ * The file's well-formed records of this connection, as JSON lines, at
+ * most the newest `limit`. Lines are checked from the end, so a long log
+ * costs only what is kept.
+ */
+function readLines(file: string, name: string, limit = Infinity): string[] {
+  if (limit < 1) return [];
   let content: string;
   try {
     content = readFileSync(file, 'utf8');
@@ -167,7 +197,12 @@ function readLines(file: string, name: string): string[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     return rethrowFsError(error, file);
   }
-  return content.split('\n').filter((line) => isRecordOf(line, name));
+  const all = content.split('\n');
+  const kept: string[] = [];
+  for (let i = all.length - 1; i >= 0 && kept.length < limit; i--) {
+    if (isRecordOf(all[i], name)) kept.push(all[i]);
+  }
+  return kept.reverse();
 }
 
 function isRecordOf(line: string, name: string): boolean {

@@ -14,27 +14,44 @@ function load(): Promise<Inquirer> {
   return inquirer;
 }
 
-/** The grouped catalog as a list that typing filters. */
+/**
+ * The grouped catalog as a list that typing filters. With a search term the
+ * groups give way to one list, best matches first: the id itself, then
+ * names that start with the term, then any mention.
+ */
 export async function pickConnector(groups: ConnectorGroup[]): Promise<string> {
   const { search, Separator } = await load();
+  type Choice = { name: string; value: string; description: string };
+  const choice = (c: ConnectorGroup['connectors'][number]): Choice =>
+    ({ name: `${c.name} (${c.id})`, value: c.id, description: c.description });
   return search<string>({
     message: 'Connector (type to filter)',
     pageSize: 15,
     source: (term) => {
-      const needle = (term ?? '').toLowerCase();
-      const choices: Array<{ name: string; value: string; description: string } | InstanceType<typeof Separator>> = [];
-      for (const group of groups) {
-        const members = group.connectors.filter((c) =>
-          !needle || `${c.id} ${c.name} ${c.description}`.toLowerCase().includes(needle));
-        if (members.length === 0) continue;
-        choices.push(new Separator(`── ${group.title}`));
-        for (const c of members) {
-          choices.push({ name: `${c.name} (${c.id})`, value: c.id, description: c.description });
-        }
+      const needle = (term ?? '').trim().toLowerCase();
+      if (!needle) {
+        return groups.flatMap((group) => [new Separator(`── ${group.title}`), ...group.connectors.map(choice)]);
       }
-      return choices;
+      const seen = new Set<string>();
+      const ranked: Array<{ rank: number; choice: Choice }> = [];
+      for (const c of groups.flatMap((group) => group.connectors)) {
+        if (seen.has(c.id)) continue;
+        seen.add(c.id);
+        const rank = matchRank(needle, c.id, c.name, c.description);
+        if (rank !== undefined) ranked.push({ rank, choice: choice(c) });
+      }
+      return ranked.sort((a, b) => a.rank - b.rank).map((r) => r.choice);
     },
   });
+}
+
+function matchRank(needle: string, id: string, name: string, description: string): number | undefined {
+  const lowerName = name.toLowerCase();
+  if (id === needle) return 0;
+  if (id.startsWith(needle) || lowerName.startsWith(needle)) return 1;
+  if (id.includes(needle) || lowerName.includes(needle)) return 2;
+  if (description.toLowerCase().includes(needle)) return 3;
+  return undefined;
 }
 
 export async function askName(validate: (name: string) => string | undefined): Promise<string> {
