@@ -60,3 +60,14 @@ test('rm asks on a terminal and a no keeps the connection', async () => {
   expect(result.screen).toContain('Nothing removed');
   expect(JSON.parse((await runConn(['list', '--json'], { home, env })).stdout)).toHaveLength(1);
 }, 60000);
+
+test('Ctrl-C in a prompt exits 130 quietly, writing nothing', async () => {
+  const result = await runInTerminal(['create', '--no-test'], [
+    { waitFor: 'Connector', type: 'http' },
+    { waitFor: 'HTTP API (http)', type: '\r' },
+    { waitFor: 'Connection name', type: '\u0003' },
+  ], { home, env });
+  expect(result.code).toBe(130);
+  expect(result.screen).not.toMatch(/error|at .*\.js/);
+  expect(JSON.parse((await runConn(['list', '--json'], { home, env })).stdout)).toHaveLength(1);
+}, 60000);

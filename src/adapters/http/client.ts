@@ -56,6 +56,32 @@ export class ExchangeError extends Error {
   }
 }
 
+/**
+ * What the dispatcher is destroyed with once a test is over. Given no
+ * error, undici makes one per client, and the socket's destroy formats its
+ * stack: a cost on every test for an error nobody reads. No request is in
+ * flight by then, so it reaches no caller.
+ */
+const TEST_OVER = new Error('the test is over');
+
+/**
+ * A test's requests go one after another, so one connection per origin is
+ * enough, and undici then puts no pool in front of it. Redirects and auth
+ * retries within the test may still reuse it; other tests never do.
+ */
+const ONE_PER_ORIGIN = 1;
+
+let undiciLoading: Promise<typeof import('undici')> | undefined;
+
+/**
+ * undici, loaded on first use, not at the top, so listing connections never
+ * loads it. Starting early lets it load while the secret store decrypts.
+ */
+export function loadUndici(): Promise<typeof import('undici')> {
+  undiciLoading ??= import('undici');
+  return undiciLoading;
+}
+
 export class HttpClient {
   private readonly deadline: AbortSignal;
   private readonly signal: AbortSignal;
@@ -70,8 +96,7 @@ export class HttpClient {
   }
 
   static async open(options: ClientOptions): Promise<HttpClient> {
-    // Loaded here, not at the top, so listing connections never loads undici.
-    const undici = await import('undici');
+    const undici = await loadUndici();
     const watch = new ConnectionWatch();
     const connectOptions = { ...options.tls, timeout: options.timeoutMs };
     const connect = watch.wrap(undici.buildConnector(connectOptions));
@@ -86,7 +111,7 @@ export class HttpClient {
           ...options.proxy,
           requestTls: connectOptions,
         })
-      : new undici.Agent(common);
+      : new undici.Agent({ ...common, connections: ONE_PER_ORIGIN });
     const client = new HttpClient(dispatcher, watch, options);
     client.traceProxy();
     return client;
@@ -98,7 +123,7 @@ export class HttpClient {
 
   async close(): Promise<void> {
     // destroy, not close: a stalled server must not keep the test waiting.
-    await this.dispatcher.destroy().catch(() => undefined);
+    await this.dispatcher.destroy(TEST_OVER).catch(() => undefined);
   }
 
   async send(request: OutgoingRequest): Promise<Exchange> {
