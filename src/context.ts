@@ -9,7 +9,7 @@ import { resolvePaths, type ConnPaths } from './store/paths.js';
 import { loadProjectConfig, type ProjectConfig } from './store/project.js';
 import { collectConnections, type Connection } from './store/registry.js';
 import type { SecretStore, SecretStoreChoice } from './store/secrets/types.js';
-import { Output } from './ui/output.js';
+import { isTerminal, Output } from './ui/output.js';
 
 export interface GlobalOptions {
   json: boolean;
@@ -46,7 +46,7 @@ export class AppContext {
 
   /** Prompts are allowed: a terminal on both ends and no --no-input. */
   get interactive(): boolean {
-    return this.options.input && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    return this.options.input && isTerminal(0) && isTerminal(1) && Boolean(process.stdin.isTTY && process.stdout.isTTY);
   }
 
   project(): Promise<ProjectConfig | undefined> {

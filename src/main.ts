@@ -7,6 +7,7 @@ import { parse, type CommandSpec, type OptionSpec, type ProgramSpec } from './cl
 import type { AppContext, GlobalOptions } from './context.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { packageRoot } from './package-root.js';
+import { isTerminal, write } from './ui/output.js';
 
 export async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', () => exit(ExitCode.interrupted));
@@ -22,7 +23,7 @@ export async function main(argv: string[]): Promise<void> {
 async function run(argv: string[]): Promise<number> {
   const parsed = parse(program, argv);
   if (parsed.kind !== 'run') {
-    process.stdout.write(parsed.text + '\n');
+    write(1, parsed.text + '\n');
     return ExitCode.ok;
   }
   // The context (store, catalog, output) loads only for a command that runs:
@@ -292,19 +293,19 @@ function report(error: unknown, json: boolean): number {
     render(json, error.code, error.message, error.hint, error.exitCode);
     return error.exitCode;
   }
-  process.stderr.write(`conn: unexpected error (a bug; please report it)\n${(error as Error)?.stack ?? error}\n`);
+  write(2, `conn: unexpected error (a bug; please report it)\n${(error as Error)?.stack ?? error}\n`);
   return ExitCode.failed;
 }
 
 function render(json: boolean, code: string, message: string, hint: string | undefined, exitCode: number): void {
   if (json) {
-    process.stdout.write(JSON.stringify({ error: { code, message, hint, exitCode } }, null, 2) + '\n');
+    write(1, JSON.stringify({ error: { code, message, hint, exitCode } }, null, 2) + '\n');
     return;
   }
-  const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR && !process.argv.includes('--no-color');
+  const color = isTerminal(2) && !process.env.NO_COLOR && !process.argv.includes('--no-color');
   const red = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
-  process.stderr.write(`${red('error:')} ${message}\n`);
-  if (hint) process.stderr.write(`hint: ${hint}\n`);
+  write(2, `${red('error:')} ${message}\n`);
+  if (hint) write(2, `hint: ${hint}\n`);
 }
 
 function isPromptExit(error: unknown): boolean {

@@ -8,7 +8,7 @@ import { createRedactor } from '../trace/redact.js';
 import { createTraceSink } from '../trace/sink.js';
 import { loadAdapter } from './index.js';
 import { CliError } from '../errors.js';
-import type { TestOutcome } from './types.js';
+import type { Adapter, TestOutcome } from './types.js';
 
 export interface TestRequest {
   name: string;
@@ -30,6 +30,20 @@ export interface TestRun {
   durationMs: number;
   outcome: TestOutcome;
   trace: TraceEvent[];
+}
+
+/** An adapter that can start loading what its test needs ahead of it. */
+export interface Preparable {
+  prepare?(): Promise<unknown>;
+}
+
+/**
+ * Starts an adapter's slow loading (an HTTP client library) while the
+ * caller still reads secrets, which may wait on a key derivation. A failure
+ * is left for the test itself to meet and report.
+ */
+export function prepareTest(adapter: Adapter & Preparable): void {
+  adapter.prepare?.().catch(() => undefined);
 }
 
 export async function runTest(request: TestRequest): Promise<TestRun> {

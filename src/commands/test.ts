@@ -8,7 +8,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { applicableFields, withDefaults } from '../connectors/fields.js';
 import type { ConnectorDefinition, Secrets, Settings } from '../connectors/types.js';
 import { hasAdapter, loadAdapter } from '../adapters/index.js';
-import { runTest, type TestRun } from '../adapters/run.js';
+import { prepareTest, runTest, type TestRun } from '../adapters/run.js';
 import type { Connection } from '../store/registry.js';
 import { saveForeignStatuses } from '../store/registry.js';
 import { recordStatuses } from '../store/mutations.js';
@@ -151,6 +151,7 @@ async function runJob(ctx: AppContext, job: Job, options: TestOptions, store: ()
     const fields = testability.fields.map((f) => `--set ${f}=...`).join(' ');
     return { ...base, ok: false, tested: false, summary: `cannot be tested: ${testability.reason} (conn edit ${connection.name} ${fields})`, durationMs: 0 };
   }
+  prepareTest(adapter);
   const own = await secretsFor(ctx, connection, connector, settings, store);
   const { settings: resolved, secrets } = await withSharedClient(ctx, settings, own, store);
   const prefix = many ? `[${connection.name}] ` : '';

@@ -130,15 +130,34 @@ export function withDefaults(
   includeAdvanced = true,
 ): Settings {
   const result: Settings = { ...settings };
-  // Defaults can switch on other fields (auth: none), so settle in passes.
+  // Defaults can switch on other fields (auth: none), so settle in passes;
+  // a pass with nothing to fill leaves the next one nothing either.
   for (let pass = 0; pass < 3; pass++) {
-    for (const field of applicableFields(connector, result)) {
-      if (field.secret || result[field.key] !== undefined) continue;
-      if (field.advanced && !includeAdvanced) continue;
-      if (field.default !== undefined) result[field.key] = field.default;
+    const unset = fieldsWithDefaults(connector).filter((field) =>
+      result[field.key] === undefined &&
+      (includeAdvanced || !field.advanced) && applies(field, result));
+    if (unset.length === 0) break;
+    for (const { key, default: value } of unset) {
+      if (result[key] === undefined && value !== undefined) result[key] = value;
     }
   }
   return result;
+}
+
+const defaulted = new WeakMap<ConnectorDefinition, ConnectorField[]>();
+
+/**
+ * The plain fields that have a default, worked out once per definition:
+ * `conn test --all` fills defaults for every connection, and most fields
+ * have none. Definitions are not changed once loaded.
+ */
+function fieldsWithDefaults(connector: ConnectorDefinition): ConnectorField[] {
+  let fields = defaulted.get(connector);
+  if (!fields) {
+    fields = connector.fields.filter((f) => !f.secret && f.default !== undefined);
+    defaulted.set(connector, fields);
+  }
+  return fields;
 }
 
 /** Drops values of fields that no longer apply (after auth type changes). */

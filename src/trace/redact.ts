@@ -193,8 +193,13 @@ function addNeedle(needles: Map<string, Needle>, needle: Needle): void {
   if (needle.value && !needles.has(key)) needles.set(key, needle);
 }
 
+/** Letters, digits, `-`, `.` and `_`: no transport escapes any of them. */
+const UNESCAPED = /^[A-Za-z0-9._-]*$/;
+
 /** The secret as it looks after the escaping each transport applies. */
 function textForms(secret: string): string[] {
+  // Most API keys and tokens: every form below would equal the secret.
+  if (UNESCAPED.test(secret)) return [secret];
   const component = percentEncode(secret, COMPONENT_SAFE);
   return [
     secret,

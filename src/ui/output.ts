@@ -2,6 +2,8 @@
 // through here. Colour only on a TTY and never with NO_COLOR or --no-color;
 // --quiet drops informational lines; --json leaves stdout to one document.
 
+import { fstatSync, statSync, writeSync } from 'node:fs';
+
 export interface OutputOptions {
   json: boolean;
   quiet: boolean;
@@ -40,12 +42,19 @@ export function palette(color: boolean): Palette {
 }
 
 export class Output {
-  readonly paint: Palette;
-  readonly errPaint: Palette;
+  private stdoutPaint?: Palette;
+  private stderrPaint?: Palette;
 
-  constructor(readonly options: OutputOptions) {
-    this.paint = palette(options.color && Boolean(process.stdout.isTTY));
-    this.errPaint = palette(options.color && Boolean(process.stderr.isTTY));
+  constructor(readonly options: OutputOptions) {}
+
+  get paint(): Palette {
+    this.stdoutPaint ??= palette(this.options.color && isTerminal(1));
+    return this.stdoutPaint;
+  }
+
+  get errPaint(): Palette {
+    this.stderrPaint ??= palette(this.options.color && isTerminal(2));
+    return this.stderrPaint;
   }
 
   get json(): boolean {
@@ -53,39 +62,82 @@ export class Output {
   }
 
   get stderrIsTTY(): boolean {
-    return Boolean(process.stderr.isTTY);
+    return isTerminal(2);
   }
 
   /** Data the user asked for (a table, a connection): stdout, not in JSON mode. */
   data(text: string): void {
-    if (!this.options.json) process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+    if (!this.options.json) write(1, text.endsWith('\n') ? text : text + '\n');
   }
 
   /** A confirmation ("created 'x'"): stdout, dropped by --quiet and --json. */
   info(text: string): void {
-    if (!this.options.json && !this.options.quiet) process.stdout.write(text + '\n');
+    if (!this.options.json && !this.options.quiet) write(1, text + '\n');
   }
 
   /** A warning: stderr, always (even with --json, stdout stays clean). */
   warn(text: string): void {
-    process.stderr.write(`${this.errPaint.yellow('warning:')} ${text}\n`);
+    write(2, `${this.errPaint.yellow('warning:')} ${text}\n`);
   }
 
   /** Progress and traces: stderr, dropped by --quiet. */
   progress(text: string): void {
-    if (!this.options.quiet) process.stderr.write(text.endsWith('\n') ? text : text + '\n');
+    if (!this.options.quiet) write(2, text.endsWith('\n') ? text : text + '\n');
   }
 
   /** The one JSON document of a --json run. */
   document(value: unknown): void {
-    process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+    write(1, JSON.stringify(value, null, 2) + '\n');
   }
 
   error(message: string, hint?: string): void {
     const p = this.errPaint;
-    process.stderr.write(`${p.red('error:')} ${message}\n`);
-    if (hint) process.stderr.write(`${p.dim('hint:')} ${hint}\n`);
+    write(2, `${p.red('error:')} ${message}\n`);
+    if (hint) write(2, `${p.dim('hint:')} ${hint}\n`);
   }
+}
+
+/**
+ * Writes straight to the file descriptor. Touching process.stdout builds a
+ * stream (and loads net for a pipe), several milliseconds that `conn list`
+ * pays on every CI step; a synchronous write costs nothing extra. On Linux
+ * the streams write synchronously too, so the two never reorder output. A
+ * non-blocking descriptor that is full (EAGAIN) hands the rest to the stream.
+ */
+export function write(fd: 1 | 2, text: string): void {
+  const bytes = Buffer.from(text);
+  let offset = 0;
+  while (!streamsInUse && offset < bytes.length) {
+    try {
+      offset += writeSync(fd, bytes, offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      streamsInUse = true;
+    }
+  }
+  if (offset < bytes.length) (fd === 1 ? process.stdout : process.stderr).write(bytes.subarray(offset));
+}
+
+let streamsInUse = false;
+
+const terminals = new Map<number, boolean>();
+
+/**
+ * Whether a descriptor is a terminal, without building the stream that
+ * process.stdout.isTTY would: a character device that is not /dev/null.
+ */
+export function isTerminal(fd: number): boolean {
+  let known = terminals.get(fd);
+  if (known === undefined) {
+    try {
+      const stat = fstatSync(fd);
+      known = stat.isCharacterDevice() && stat.rdev !== statSync('/dev/null').rdev;
+    } catch {
+      known = false;
+    }
+    terminals.set(fd, known);
+  }
+  return known;
 }
 
 /** Columns padded to the widest cell; the last column is not padded. */

@@ -54,6 +54,15 @@ export async function readBody(
     note,
   });
 
+  const take = (chunk: Buffer) => {
+    state.decoded += chunk.length;
+    if (state.kept < cap) {
+      const part = chunk.subarray(0, cap - state.kept);
+      state.chunks.push(part);
+      state.kept += part.length;
+    }
+    if (state.decoded > cap) throw STOP;
+  };
   const countWire = async function* (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
       state.wire += chunk.length;
@@ -61,19 +70,22 @@ export async function readBody(
     }
   };
   const keep = async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) {
-      state.decoded += chunk.length;
-      if (state.kept < cap) {
-        const part = chunk.subarray(0, cap - state.kept);
-        state.chunks.push(part);
-        state.kept += part.length;
-      }
-      if (state.decoded > cap) throw STOP;
-    }
+    for await (const chunk of source) take(chunk);
   };
 
   try {
-    await (pipeline as PipelineAny)(stream, countWire, ...decoders, keep);
+    if (decoders.length === 0) {
+      // Nothing to decode: read directly. Leaving the loop early destroys
+      // the stream as pipeline would, and pipeline's own bookkeeping (an
+      // AbortController aborted with an error on every finish) outweighs a
+      // small body.
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        state.wire += chunk.length;
+        take(chunk);
+      }
+    } else {
+      await (pipeline as PipelineAny)(stream, countWire, ...decoders, keep);
+    }
   } catch (error) {
     if (error === STOP) return partial(false, true);
     throw new BodyError(error, partial(false, false));

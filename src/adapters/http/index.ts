@@ -6,16 +6,17 @@
 import { createAuthScheme } from '../../auth/index.js';
 import type { AuthContext } from '../../auth/types.js';
 import { CliError, ExitCode, InterruptedError } from '../../errors.js';
+import type { Preparable } from '../run.js';
 import type { Adapter, AdapterContext, TestOutcome, Testability } from '../types.js';
 import { classifyError, failure, isFailureClass, statusClass } from './classify.js';
-import { ExchangeError, HttpClient } from './client.js';
+import { ExchangeError, HttpClient, loadUndici } from './client.js';
 import { FetchRefusal, tracedFetch } from './fetch.js';
 import { runTestRequest, type Session } from './request.js';
 import { readHttpConfig, type HttpConfig } from './settings.js';
 import { proxyFromEnv, tlsOptions } from './transport.js';
 import { judge } from './verdict.js';
 
-export const adapter: Adapter = {
+export const adapter: Adapter & Preparable = {
   testability(settings): Testability {
     if (typeof settings.testPath === 'string' && settings.testPath !== '') {
       return { testable: true };
@@ -30,6 +31,7 @@ export const adapter: Adapter = {
     };
   },
   test: testHttpConnection,
+  prepare: loadUndici,
 };
 
 async function testHttpConnection(ctx: AdapterContext): Promise<TestOutcome> {

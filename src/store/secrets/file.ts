@@ -75,6 +75,8 @@ export interface FileStoreOptions {
 export class FileSecretStore implements SecretStore {
   readonly kind = 'file' as const;
   private snapshot: Snapshot | undefined;
+  private loading: { stamp: string; promise: Promise<Snapshot> } | undefined;
+  private warned = false;
   private readonly keys = new Map<string, Buffer>();
   private readonly passphrase: string | undefined;
 
@@ -120,6 +122,18 @@ export class FileSecretStore implements SecretStore {
     if (this.snapshot && this.snapshot.stamp === stamp) return this.snapshot;
     if (!stamp) return { stamp, secrets: {}, encrypted: false };
 
+    // Tests run side by side (`conn test --all`) and all ask at once: they
+    // share one read and one key derivation, not one each.
+    if (this.loading?.stamp !== stamp) {
+      const promise = this.read(stamp).finally(() => {
+        if (this.loading?.promise === promise) this.loading = undefined;
+      });
+      this.loading = { stamp, promise };
+    }
+    return this.loading.promise;
+  }
+
+  private async read(stamp: string): Promise<Snapshot> {
     const parsed = parseFile(this.options.file, readText(this.options.file));
     const secrets = parsed.encrypted
       ? await this.open(parsed)
@@ -166,6 +180,9 @@ export class FileSecretStore implements SecretStore {
   }
 
   private warnPlain(): void {
+    // Called on every read of a plain file: after the first, one check.
+    if (this.warned) return;
+    this.warned = true;
     const file = this.options.file;
     if (warnedFiles.has(file)) return;
     warnedFiles.add(file);
