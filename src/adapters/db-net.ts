@@ -7,7 +7,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
-import type { TraceSink } from '../trace/events.js';
+import type { TimingEvent, TraceSink } from '../trace/events.js';
 
 /** Which part of the test a timeout or abort interrupted. */
 export type Phase = 'dns' | 'tcp' | 'tls' | 'auth' | 'query';
@@ -119,6 +119,25 @@ export async function connectTcp(
 ): Promise<net.Socket> {
   const socket = net.connect({ host: address, port });
   await watchConnect(socket, address, port, deadline, trace);
+  return socket;
+}
+
+/**
+ * Name lookup then TCP connect, each traced, their durations recorded in
+ * the timing phases. The caller owns the socket.
+ */
+export async function dial(
+  host: string,
+  port: number,
+  deadline: Deadline,
+  trace: TraceSink,
+  phases: TimingEvent['phases'],
+): Promise<net.Socket> {
+  const resolved = await resolveHost(host, deadline, trace);
+  phases.dns = resolved.durationMs;
+  const started = performance.now();
+  const socket = await connectTcp(resolved.address, port, deadline, trace);
+  phases.connect = ms(performance.now() - started);
   return socket;
 }
 

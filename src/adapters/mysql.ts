@@ -11,8 +11,7 @@ import type { TimingEvent, TraceSink } from '../trace/events.js';
 import type { Adapter, AdapterContext, TestFailure, TestOutcome } from './types.js';
 import { type DbSettings, failedOutcome, limits, readDbSettings,
   requireSettings } from './db-settings.js';
-import { connectTcp, Deadline, endWithin, errorCode, errorMessage, ms,
-  resolveHost } from './db-net.js';
+import { Deadline, dial, endWithin, errorCode, errorMessage, ms } from './db-net.js';
 import { readTlsFiles, type TlsFiles, traceTls } from './db-tls.js';
 
 const DEFAULTS = { port: 3306, sslMode: 'require', testQuery: 'SELECT 1' } as const;
@@ -73,11 +72,7 @@ async function open(
   const files = db.sslMode === 'disable'
     ? undefined
     : await readTlsFiles(db, ctx.secrets.sslKeyPassphrase);
-  const resolved = await resolveHost(db.host, deadline, ctx.trace);
-  phases.dns = resolved.durationMs;
-  const tcpStart = performance.now();
-  const socket = await connectTcp(resolved.address, db.port, deadline, ctx.trace);
-  phases.connect = ms(performance.now() - tcpStart);
+  const socket = await dial(db.host, db.port, deadline, ctx.trace, phases);
 
   const mysql = (await import('mysql2')).default;
   const options: ConnectionOptions = {

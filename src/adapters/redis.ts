@@ -14,8 +14,7 @@ import type { TimingEvent, TraceSink } from '../trace/events.js';
 import type { Adapter, AdapterContext, TestFailure, TestOutcome } from './types.js';
 import { type DbSettings, failedOutcome, limits, readDbSettings,
   text } from './db-settings.js';
-import { connectTcp, Deadline, endWithin, errorMessage, ms,
-  resolveHost } from './db-net.js';
+import { Deadline, dial, endWithin, errorMessage, ms } from './db-net.js';
 import { readTlsFiles, SettingsProblem, tlsOptions, traceTls } from './db-tls.js';
 
 const DEFAULTS = { port: 6379, sslMode: 'disable', testQuery: 'PING' } as const;
@@ -77,11 +76,7 @@ async function open(
   const files = db.sslMode === 'disable'
     ? undefined
     : await readTlsFiles(db, ctx.secrets.sslKeyPassphrase);
-  const resolved = await resolveHost(db.host, deadline, ctx.trace);
-  phases.dns = resolved.durationMs;
-  const tcpStart = performance.now();
-  const socket = await connectTcp(resolved.address, db.port, deadline, ctx.trace);
-  phases.connect = ms(performance.now() - tcpStart);
+  const socket = await dial(db.host, db.port, deadline, ctx.trace, phases);
   if (!files) return socket;
 
   const tlsStart = performance.now();

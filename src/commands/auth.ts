@@ -5,6 +5,7 @@
 // person what to do only through its `show` callback, so tests can run it
 // without a CLI around it. `conn create` calls `authorizeAfterCreate`.
 
+import { resolveConnectionSecrets } from '../store/connection-secrets.js';
 import type { AppContext } from '../context.js';
 import type { Secrets, Settings } from '../connectors/types.js';
 import type { TraceEvent, TraceSink } from '../trace/events.js';
@@ -12,9 +13,8 @@ import type { AuthContext } from '../auth/types.js';
 import type { SharedClientSource } from '../store/clients.js';
 import type { DeviceCodePrompt, OAuth2Authorization } from '../auth/oauth2.js';
 import type { Connection } from '../store/registry.js';
-import type { SecretStore } from '../store/secrets/types.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
-import { applicableFields, withDefaults } from '../connectors/fields.js';
+import { withDefaults } from '../connectors/fields.js';
 import { Output } from '../ui/output.js';
 
 export const DEFAULT_AUTH_TIMEOUT_MS = 5 * 60_000;
@@ -90,11 +90,10 @@ async function runForConnection(
   checkScheme(settings, connection.name);
 
   const store = (await ctx.secretStore()).store;
-  const secretKeys = applicableFields(connector, settings)
-    .filter((field) => field.secret)
-    .map((field) => field.key);
-  const own = await readConnectionSecrets(ctx, store, connection, secretKeys);
-  const resolved = await withSharedClient(ctx, store, settings, own);
+  // Resolved before the trace starts, so the shared client's secret is known
+  // to the redactor from the first event.
+  const resolved = await resolveConnectionSecrets(
+    ctx.paths, ctx.env, connection, connector, settings, async () => store);
   const sink = await traceSink(ctx, resolved.secrets, options.verbose);
   const saved = new Set<string>();
 
@@ -116,32 +115,6 @@ async function runForConnection(
   });
   await rememberSecretFields(ctx, connection, [...saved]);
   return { result, trace: sink.events() };
-}
-
-async function readConnectionSecrets(
-  ctx: AppContext,
-  store: SecretStore,
-  connection: Connection,
-  applicable: string[],
-): Promise<Secrets> {
-  const fields = [...new Set([...applicable, ...connection.secretFields])];
-  const { readSecrets } = await import('../store/secrets/index.js');
-  return readSecrets(store, connection.name, fields, ctx.env);
-}
-
-/**
- * Resolved here rather than inside authorizeConnection, so the shared
- * client's secret is known to the redactor from the first event.
- */
-async function withSharedClient(
-  ctx: AppContext,
-  store: SecretStore,
-  settings: Settings,
-  secrets: Secrets,
-): Promise<{ settings: Settings; secrets: Secrets }> {
-  const { ClientStore, resolveSharedClient } = await import('../store/clients.js');
-  const clients = new ClientStore(ctx.paths);
-  return resolveSharedClient(settings, secrets, { clients, secretStore: store });
 }
 
 async function traceSink(ctx: AppContext, secrets: Secrets, verbose?: boolean) {

@@ -5,8 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import type { AppContext } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { applicableFields, withDefaults } from '../connectors/fields.js';
-import type { ConnectorDefinition, Secrets, Settings } from '../connectors/types.js';
+import { withDefaults } from '../connectors/fields.js';
+import type { ConnectorDefinition } from '../connectors/types.js';
 import { hasAdapter, loadAdapter } from '../adapters/index.js';
 import { prepareTest, runTest, type TestRun } from '../adapters/run.js';
 import type { Connection } from '../store/registry.js';
@@ -14,6 +14,7 @@ import { saveForeignStatuses } from '../store/registry.js';
 import { recordStatuses } from '../store/mutations.js';
 import type { ConnectionStatus } from '../store/connections.js';
 import type { SecretStore } from '../store/secrets/types.js';
+import { resolveConnectionSecrets } from '../store/connection-secrets.js';
 import type { TraceEvent } from '../trace/events.js';
 import { startProgress, type Progress } from '../ui/progress.js';
 
@@ -152,8 +153,8 @@ async function runJob(ctx: AppContext, job: Job, options: TestOptions, store: ()
     return { ...base, ok: false, tested: false, summary: `cannot be tested: ${testability.reason} (conn edit ${connection.name} ${fields})`, durationMs: 0 };
   }
   prepareTest(adapter);
-  const own = await secretsFor(ctx, connection, connector, settings, store);
-  const { settings: resolved, secrets } = await withSharedClient(ctx, settings, own, store);
+  const { settings: resolved, secrets } =
+    await resolveConnectionSecrets(ctx.paths, ctx.env, connection, connector, settings, store);
   const prefix = many ? `[${connection.name}] ` : '';
   const render = options.verbose ? await verboseRenderer(ctx, prefix) : warningsOnly(ctx, prefix);
   const saved = new Set<string>();
@@ -186,34 +187,6 @@ function fromRun(run: TestRun): TestResult {
     startedAt: run.startedAt,
     trace: run.trace,
   };
-}
-
-async function secretsFor(
-  ctx: AppContext,
-  connection: Connection,
-  connector: ConnectorDefinition,
-  settings: Record<string, unknown>,
-  store: () => Promise<SecretStore>,
-): Promise<Secrets> {
-  const applicable = applicableFields(connector, settings as never).filter((f) => f.secret).map((f) => f.key);
-  const fields = [...new Set([...applicable, ...connection.secretFields])];
-  if (fields.length === 0) return {};
-  const { readSecrets } = await import('../store/secrets/index.js');
-  // Project and environment connections may carry all their secrets in the
-  // environment; the store is opened only when a value is not there.
-  return readSecrets(store, connection.name, fields, ctx.env);
-}
-
-/** A connection that names a shared OAuth client gets its settings and secret. */
-async function withSharedClient(
-  ctx: AppContext,
-  settings: Settings,
-  secrets: Secrets,
-  store: () => Promise<SecretStore>,
-): Promise<{ settings: Settings; secrets: Secrets }> {
-  if (typeof settings.clientRef !== 'string' || !settings.clientRef) return { settings, secrets };
-  const { ClientStore, resolveSharedClient } = await import('../store/clients.js');
-  return resolveSharedClient(settings, secrets, { clients: new ClientStore(ctx.paths), secretStore: await store() });
 }
 
 function lazyStore(ctx: AppContext): () => Promise<SecretStore> {
