@@ -67,6 +67,8 @@ function camel(text: string): string {
 }
 
 export function parse(program: ProgramSpec, argv: string[]): Parsed {
+  // `conn help create` reads as `conn create --help`.
+  if (argv[0] === 'help') return parse(program, [...argv.slice(1), '--help']);
   const globals = program.options.map((o) => ({ spec: o, flag: parseFlag(o.flag) }));
   const { path, rest } = findCommand(program, argv);
   const command = path[path.length - 1];
@@ -247,7 +249,7 @@ function programHelp(program: ProgramSpec): string {
     ...columns(commands),
     '',
     'Options:',
-    ...columns([...program.options.map(optionRow), ['-V, --version', 'print the version'], ['-h, --help', 'show help']]),
+    ...columns([...program.options.map(optionRow), ['-V, --version', 'print the version'], ['-h, --help', 'show help (also: conn help <command>)']]),
     '',
     ...program.epilogue,
   ].join('\n');
