@@ -48,7 +48,7 @@ export function compare(label, baseline, subject, env) {
   const b = median(base);
   const m = median(measured);
   console.log(`${label}`);
-  console.log(`  baseline ${b.toFixed(1)} ms, conn ${m.toFixed(1)} ms, ratio ${(m / b).toFixed(2)}`);
+  console.log(`  baseline ${b.toFixed(1)} ms, measured ${m.toFixed(1)} ms, ratio ${(m / b).toFixed(2)}`);
   return m / b;
 }
 
@@ -142,6 +142,10 @@ function benchStartup() {
     seedConnections(home, 100);
     const env = { PATH: process.env.PATH, HOME: home, CONN_HOME: home };
     console.log(`conn start-up, median of ${RUNS} interleaved runs each (target: ratio <= 1.3)`);
+    // The floor: Node 20 loading an empty ES module at all, before any of conn.
+    const empty = join(home, 'empty.mjs');
+    writeFileSync(empty, '');
+    compare('an empty ES module vs node -e 0 (the floor for any ESM CLI)', ['-e', '0'], [empty], env);
     compare('conn list (100 connections) vs node -e 0', ['-e', '0'], [BIN, 'list'], env);
     compare('conn --help vs node -e 0', ['-e', '0'], [BIN, '--help'], env);
   } finally {
