@@ -50,6 +50,10 @@ export async function valuesFromFlags(
     stdinKeys.forEach((key) => secretFieldFor(connector, key, '--secret-stdin'));
     Object.assign(secrets, splitStdin(stdinKeys, await readStdin()));
   }
+  for (const [key, value] of Object.entries(secrets)) {
+    // Checked like any value (JSON, pattern); the messages never repeat it.
+    parsed(findField(connector, key)!, value);
+  }
   return { settings, secrets };
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { filesUnder, removeDir, runConn, tempDir } from '../helpers/cli.js';
 
 let home: string;
-const env = { CONN_SECRET_STORE: 'file', CONN_PASSPHRASE: 'pass phrase' };
+const env = { CONN_SECRET_STORE: 'file', CONN_PASSPHRASE: 'pass phrase', NOT_JSON: 'CANARY-not-json' };
 
 beforeAll(async () => {
   home = tempDir();
@@ -32,6 +32,7 @@ const cases: Array<[string, string[], number, RegExp]> = [
   ['field that does not apply', [...http, '--name', 'x', '--set', 'username=ann'], 2, /username does not apply/],
   ['--set without =', [...http, '--name', 'x', '--set', 'auth'], 2, /--set expects key=value/],
   ['unset secret env var', [...http, '--name', 'x', '--set', 'auth=bearer', '--secret-env', 'token=NOT_SET_ANYWHERE'], 2, /NOT_SET_ANYWHERE/],
+  ['secret JSON that is not JSON', [...http, '--name', 'x', '--secret-env', 'secretHeaders=NOT_JSON'], 2, /secretHeaders must be JSON/],
   ['unknown category', ['list', '--category', 'nosql'], 2, /unknown category/],
   ['unknown connection', ['show', 'nope'], 2, /no connection named 'nope'/],
   ['bad secret store', ['list', '--secret-store', 'vault'], 2, /vault/],
@@ -44,6 +45,7 @@ test.each(cases)('%s', async (_label, args, code, message) => {
   expect(result.stdout).toBe('');
   expect(result.stderr).toMatch(message);
   expect(result.stderr).toMatch(/^error: .*\nhint: .*\n$/);
+  expect(result.stderr).not.toContain('CANARY');
   expect(snapshot()).toEqual(before);
 });
 
