@@ -73,7 +73,11 @@ export function parse(program: ProgramSpec, argv: string[]): Parsed {
   const { path, rest } = findCommand(program, argv);
   const command = path[path.length - 1];
   if (rest.includes('--help') || rest.includes('-h') || !command?.run) {
-    if (!command && rest.some((t) => !t.startsWith('-'))) throw unknownCommand(program, rest.find((t) => !t.startsWith('-'))!);
+    if (!command && rest.some((t) => !t.startsWith('-')))
+      throw unknownCommand(
+        program,
+        rest.find((t) => !t.startsWith('-'))!,
+      );
     if (command && !command.run && !rest.includes('--help') && !rest.includes('-h')) {
       const name = rest.find((t) => !t.startsWith('-'));
       if (name) throw unknownCommand(program, name, command);
@@ -90,7 +94,10 @@ export function parse(program: ProgramSpec, argv: string[]): Parsed {
   return { kind: 'run', command, args, options: values.options };
 }
 
-function findCommand(program: ProgramSpec, argv: string[]): { path: CommandSpec[]; rest: string[] } {
+function findCommand(
+  program: ProgramSpec,
+  argv: string[],
+): { path: CommandSpec[]; rest: string[] } {
   const path: CommandSpec[] = [];
   const rest = [...argv];
   let choices = program.commands;
@@ -103,7 +110,8 @@ function findCommand(program: ProgramSpec, argv: string[]): { path: CommandSpec[
     }
     const found = choices.find((c) => c.name === token || c.aliases?.includes(token));
     if (!found) {
-      if (path.length === 0 || path[path.length - 1].subcommands) throw unknownCommand(program, token, path[path.length - 1]);
+      if (path.length === 0 || path[path.length - 1].subcommands)
+        throw unknownCommand(program, token, path[path.length - 1]);
       break;
     }
     path.push(found);
@@ -125,7 +133,10 @@ function takesValue(program: ProgramSpec, path: CommandSpec[], token: string): b
 }
 
 function unknownCommand(program: ProgramSpec, name: string, parent?: CommandSpec): UsageError {
-  const names = (parent?.subcommands ?? program.commands).flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+  const names = (parent?.subcommands ?? program.commands).flatMap((c) => [
+    c.name,
+    ...(c.aliases ?? []),
+  ]);
   const where = parent ? `conn ${parent.name}` : 'conn';
   return new UsageError(
     `unknown command '${name}'`,
@@ -140,7 +151,8 @@ interface Declared {
 }
 
 function readOptions(declared: Declared[], tokens: string[]) {
-  const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> =
+    {};
   for (const { spec, flag } of declared) {
     config[flag.long] = { type: flag.value ? 'string' : 'boolean' };
     if (flag.short) config[flag.long].short = flag.short;
@@ -197,12 +209,20 @@ function optionError(error: Error & { code?: string }, declared: Declared[]): Us
   const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
   if (missing) {
     const flag = declared.find((d) => `--${d.flag.long}` === missing[1]);
-    return new UsageError(`option '${missing[1]} ${flag?.flag.value ?? '<value>'}' needs a value`, 'see `--help`', 'missing-option-value');
+    return new UsageError(
+      `option '${missing[1]} ${flag?.flag.value ?? '<value>'}' needs a value`,
+      'see `--help`',
+      'missing-option-value',
+    );
   }
   return new UsageError(message.replace(/^Option/, 'option'), 'see `--help`', 'bad-option');
 }
 
-function readArguments(command: CommandSpec, positionals: string[], path: CommandSpec[]): unknown[] {
+function readArguments(
+  command: CommandSpec,
+  positionals: string[],
+  path: CommandSpec[],
+): unknown[] {
   const specs = command.args ?? [];
   const values: unknown[] = [];
   let index = 0;
@@ -249,7 +269,11 @@ function programHelp(program: ProgramSpec): string {
     ...columns(commands),
     '',
     'Options:',
-    ...columns([...program.options.map(optionRow), ['-V, --version', 'print the version'], ['-h, --help', 'show help (also: conn help <command>)']]),
+    ...columns([
+      ...program.options.map(optionRow),
+      ['-V, --version', 'print the version'],
+      ['-h, --help', 'show help (also: conn help <command>)'],
+    ]),
     '',
     ...program.epilogue,
   ].join('\n');
@@ -258,16 +282,31 @@ function programHelp(program: ProgramSpec): string {
 function commandHelp(program: ProgramSpec, path: CommandSpec[]): string {
   const command = path[path.length - 1];
   const name = `${program.name} ${path.map((c) => c.name).join(' ')}`;
-  const lines = [`Usage: ${name} ${command.subcommands ? '<command>' : '[options]'} ${(command.args ?? []).join(' ')}`.trimEnd(), '', command.summary];
+  const lines = [
+    `Usage: ${name} ${command.subcommands ? '<command>' : '[options]'} ${(command.args ?? []).join(' ')}`.trimEnd(),
+    '',
+    command.summary,
+  ];
   if (command.aliases?.length) lines.push('', `Aliases: ${command.aliases.join(', ')}`);
   if (command.subcommands) {
-    lines.push('', 'Commands:', ...columns(command.subcommands.map((c) => [`${c.name} ${(c.args ?? []).join(' ')}`.trim(), c.summary])));
+    lines.push(
+      '',
+      'Commands:',
+      ...columns(
+        command.subcommands.map((c) => [`${c.name} ${(c.args ?? []).join(' ')}`.trim(), c.summary]),
+      ),
+    );
   }
-  if (command.options?.length) lines.push('', 'Options:', ...columns(command.options.map(optionRow)));
+  if (command.options?.length)
+    lines.push('', 'Options:', ...columns(command.options.map(optionRow)));
   lines.push('', 'Global options:', ...columns(program.options.map(optionRow)));
   if (command.examples?.length) {
     // A line that starts with spaces continues the example above it.
-    lines.push('', 'Examples:', ...command.examples.map((e) => (e.startsWith(' ') ? `  ${e}` : `  $ ${e}`)));
+    lines.push(
+      '',
+      'Examples:',
+      ...command.examples.map((e) => (e.startsWith(' ') ? `  ${e}` : `  $ ${e}`)),
+    );
   }
   return lines.join('\n');
 }
@@ -275,16 +314,23 @@ function commandHelp(program: ProgramSpec, path: CommandSpec[]): string {
 function optionRow(option: OptionSpec): [string, string] {
   const extras: string[] = [];
   if (option.choices) extras.push(`one of: ${option.choices.join(', ')}`);
-  if (option.default !== undefined && typeof option.default !== 'boolean') extras.push(`default: ${option.default}`);
+  if (option.default !== undefined && typeof option.default !== 'boolean')
+    extras.push(`default: ${option.default}`);
   if (option.multiple) extras.push('repeatable');
   const suffix = extras.length ? ` (${extras.join('; ')})` : '';
-  return [option.flag.startsWith('-') && !option.flag.startsWith('--') ? option.flag : `    ${option.flag}`, option.description + suffix];
+  return [
+    option.flag.startsWith('-') && !option.flag.startsWith('--')
+      ? option.flag
+      : `    ${option.flag}`,
+    option.description + suffix,
+  ];
 }
 
 function columns(rows: Array<[string, string]>): string[] {
   const width = Math.min(32, Math.max(...rows.map(([left]) => left.length)));
   return rows.map(([left, right]) => {
-    const pad = left.length > width ? `\n  ${' '.repeat(width + 2)}` : ' '.repeat(width - left.length + 2);
+    const pad =
+      left.length > width ? `\n  ${' '.repeat(width + 2)}` : ' '.repeat(width - left.length + 2);
     return `  ${left}${pad}${right}`;
   });
 }

@@ -36,7 +36,11 @@ export class AppContext {
   private catalogPromise?: Promise<Catalog>;
   private storePromise?: Promise<OpenedSecretStore>;
 
-  constructor(readonly options: GlobalOptions, env = process.env, cwd = process.cwd()) {
+  constructor(
+    readonly options: GlobalOptions,
+    env = process.env,
+    cwd = process.cwd(),
+  ) {
     this.env = env;
     this.cwd = cwd;
     this.paths = resolvePaths(env);
@@ -46,7 +50,12 @@ export class AppContext {
 
   /** Prompts are allowed: a terminal on both ends and no --no-input. */
   get interactive(): boolean {
-    return this.options.input && isTerminal(0) && isTerminal(1) && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    return (
+      this.options.input &&
+      isTerminal(0) &&
+      isTerminal(1) &&
+      Boolean(process.stdin.isTTY && process.stdout.isTTY)
+    );
   }
 
   project(): Promise<ProjectConfig | undefined> {
@@ -69,7 +78,10 @@ export class AppContext {
     if (found) return found;
     throw new UsageError(
       `no connection named '${name}'`,
-      `${suggestion(name, all.map((c) => c.name))}\`conn list\` shows the names`,
+      `${suggestion(
+        name,
+        all.map((c) => c.name),
+      )}\`conn list\` shows the names`,
       'unknown-connection',
     );
   }

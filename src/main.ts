@@ -51,7 +51,11 @@ function lazy(body: Body): CommandSpec['run'] {
 const positiveInt = (text: string, flag: string): number => {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) {
-    throw new UsageError(`${flag} takes a positive whole number, not '${text}'`, `example: ${flag} 8`, 'bad-option-value');
+    throw new UsageError(
+      `${flag} takes a positive whole number, not '${text}'`,
+      `example: ${flag} 8`,
+      'bad-option-value',
+    );
   }
   return n;
 };
@@ -59,15 +63,27 @@ const positiveInt = (text: string, flag: string): number => {
 const positiveNumber = (text: string, flag: string): number => {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`${flag} takes a positive number, not '${text}'`, `example: ${flag} 10`, 'bad-option-value');
+    throw new UsageError(
+      `${flag} takes a positive number, not '${text}'`,
+      `example: ${flag} 10`,
+      'bad-option-value',
+    );
   }
   return n;
 };
 
 const valueOptions: OptionSpec[] = [
   { flag: '--set <key=value>', description: 'a plain field value', multiple: true },
-  { flag: '--secret-stdin <key>', description: 'read a secret field from standard input (several: one line each)', multiple: true },
-  { flag: '--secret-env <key=VAR>', description: 'read a secret field from an environment variable', multiple: true },
+  {
+    flag: '--secret-stdin <key>',
+    description: 'read a secret field from standard input (several: one line each)',
+    multiple: true,
+  },
+  {
+    flag: '--secret-env <key=VAR>',
+    description: 'read a secret field from an environment variable',
+    multiple: true,
+  },
 ];
 
 const clientCommands: CommandSpec[] = [
@@ -77,36 +93,56 @@ const clientCommands: CommandSpec[] = [
     args: ['[name]'],
     options: [
       { flag: '--name <name>', description: "the client's name" },
-      { flag: '--set <key=value>', description: 'a setting: clientId, issuer, tokenUrl, scopes, ...', multiple: true },
-      { flag: '--secret-stdin <key>', description: 'read the client secret (clientSecret) from standard input' },
-      { flag: '--secret-env <key=VAR>', description: 'read the client secret from an environment variable', multiple: true },
+      {
+        flag: '--set <key=value>',
+        description: 'a setting: clientId, issuer, tokenUrl, scopes, ...',
+        multiple: true,
+      },
+      {
+        flag: '--secret-stdin <key>',
+        description: 'read the client secret (clientSecret) from standard input',
+      },
+      {
+        flag: '--secret-env <key=VAR>',
+        description: 'read the client secret from an environment variable',
+        multiple: true,
+      },
     ],
     examples: [
       'printf %s "$SECRET" | conn clients create acme --set clientId=abc123 \\',
       '    --set tokenUrl=https://login.example.com/oauth/token --secret-stdin clientSecret',
       'conn clients create acme --set clientId=abc123 --secret-env clientSecret=ACME_SECRET',
     ],
-    run: lazy(async ([name], o) => (await import('./commands/clients.js')).clients(o.ctx, {
-      action: 'create',
-      name: (name as string | undefined) ?? (o.name as string | undefined),
-      set: o.set as string[],
-      secretStdin: o.secretStdin as string | undefined,
-      secretEnv: o.secretEnv as string[],
-    })),
+    run: lazy(async ([name], o) =>
+      (await import('./commands/clients.js')).clients(o.ctx, {
+        action: 'create',
+        name: (name as string | undefined) ?? (o.name as string | undefined),
+        set: o.set as string[],
+        secretStdin: o.secretStdin as string | undefined,
+        secretEnv: o.secretEnv as string[],
+      }),
+    ),
   },
   {
     name: 'list',
     aliases: ['ls'],
     summary: 'list the shared OAuth clients and who uses them',
     examples: ['conn clients list --json'],
-    run: lazy(async (_, o) => (await import('./commands/clients.js')).clients(o.ctx, { action: 'list' })),
+    run: lazy(async (_, o) =>
+      (await import('./commands/clients.js')).clients(o.ctx, { action: 'list' }),
+    ),
   },
   {
     name: 'show',
     summary: 'show a shared OAuth client (its secret masked)',
     args: ['<name>'],
     examples: ['conn clients show acme'],
-    run: lazy(async ([name], o) => (await import('./commands/clients.js')).clients(o.ctx, { action: 'show', name: name as string })),
+    run: lazy(async ([name], o) =>
+      (await import('./commands/clients.js')).clients(o.ctx, {
+        action: 'show',
+        name: name as string,
+      }),
+    ),
   },
   {
     name: 'rm',
@@ -114,7 +150,12 @@ const clientCommands: CommandSpec[] = [
     summary: 'remove a shared OAuth client no connection uses',
     args: ['<name>'],
     examples: ['conn clients rm acme'],
-    run: lazy(async ([name], o) => (await import('./commands/clients.js')).clients(o.ctx, { action: 'rm', name: name as string })),
+    run: lazy(async ([name], o) =>
+      (await import('./commands/clients.js')).clients(o.ctx, {
+        action: 'rm',
+        name: name as string,
+      }),
+    ),
   },
 ];
 
@@ -122,9 +163,16 @@ const commands: CommandSpec[] = [
   {
     name: 'connectors',
     summary: 'list the connectors conn can create connections for',
-    options: [{ flag: '--category <category>', description: 'only this category (database, universal, edi, application)' }],
+    options: [
+      {
+        flag: '--category <category>',
+        description: 'only this category (database, universal, edi, application)',
+      },
+    ],
     examples: ['conn connectors', 'conn connectors --category database'],
-    run: lazy(async (_, o) => (await import('./commands/connectors.js')).connectors(o.ctx, o as never)),
+    run: lazy(async (_, o) =>
+      (await import('./commands/connectors.js')).connectors(o.ctx, o as never),
+    ),
   },
   {
     name: 'create',
@@ -133,19 +181,28 @@ const commands: CommandSpec[] = [
     options: [
       ...valueOptions,
       { flag: '--name <name>', description: "the new connection's name" },
-      { flag: '--url <url>', description: 'a database connection string (postgres://, mysql://, redis://, ...)' },
-      { flag: '--url-stdin', description: 'read the connection string from standard input (keeps its password out of `ps`)' },
+      {
+        flag: '--url <url>',
+        description: 'a database connection string (postgres://, mysql://, redis://, ...)',
+      },
+      {
+        flag: '--url-stdin',
+        description:
+          'read the connection string from standard input (keeps its password out of `ps`)',
+      },
       { flag: '--no-test', description: 'do not test the connection on save' },
     ],
     examples: [
       'conn create                      # asks for everything on a terminal',
       'conn create http --name api --set baseUrl=https://api.example.com \\',
       '    --set auth=bearer --set testPath=/me --secret-env token=API_TOKEN',
-      "printf '%s' \"$PGPASSWORD\" | conn create postgres --name db \\",
+      'printf \'%s\' "$PGPASSWORD" | conn create postgres --name db \\',
       '    --set host=db.internal --set user=app --secret-stdin password',
       'echo "$DATABASE_URL" | conn create --name db --url-stdin',
     ],
-    run: lazy(async ([connector], o) => (await import('./commands/create.js')).create(o.ctx, { ...o, connector } as never)),
+    run: lazy(async ([connector], o) =>
+      (await import('./commands/create.js')).create(o.ctx, { ...o, connector } as never),
+    ),
   },
   {
     name: 'list',
@@ -169,19 +226,26 @@ const commands: CommandSpec[] = [
     name: 'edit',
     summary: 'change a connection',
     args: ['<name>'],
-    options: [...valueOptions, { flag: '--no-test', description: 'do not test the connection after the change' }],
+    options: [
+      ...valueOptions,
+      { flag: '--no-test', description: 'do not test the connection after the change' },
+    ],
     examples: [
       'conn edit api                    # asks, current values as defaults',
       'conn edit api --set auth=apikey --secret-env apiKey=API_KEY',
     ],
-    run: lazy(async ([name], o) => (await import('./commands/edit.js')).edit(o.ctx, { ...o, name } as never)),
+    run: lazy(async ([name], o) =>
+      (await import('./commands/edit.js')).edit(o.ctx, { ...o, name } as never),
+    ),
   },
   {
     name: 'rename',
     summary: 'rename a connection (its secrets and run log move with it)',
     args: ['<old>', '<new>'],
     examples: ['conn rename api api-prod'],
-    run: lazy(async ([from, to], o) => (await import('./commands/rename.js')).rename(o.ctx, { from, to })),
+    run: lazy(async ([from, to], o) =>
+      (await import('./commands/rename.js')).rename(o.ctx, { from, to }),
+    ),
   },
   {
     name: 'rm',
@@ -189,8 +253,13 @@ const commands: CommandSpec[] = [
     summary: 'remove connections and their secrets',
     args: ['<name...>'],
     options: [{ flag: '-y, --yes', description: 'do not ask for confirmation' }],
-    examples: ['conn rm api', 'conn rm old-1 old-2 --yes        # --yes is needed without a terminal'],
-    run: lazy(async ([names], o) => (await import('./commands/rm.js')).rm(o.ctx, { names, yes: o.yes as boolean })),
+    examples: [
+      'conn rm api',
+      'conn rm old-1 old-2 --yes        # --yes is needed without a terminal',
+    ],
+    run: lazy(async ([names], o) =>
+      (await import('./commands/rm.js')).rm(o.ctx, { names, yes: o.yes as boolean }),
+    ),
   },
   {
     name: 'test',
@@ -200,8 +269,17 @@ const commands: CommandSpec[] = [
       { flag: '-a, --all', description: 'test every connection (user and project)' },
       { flag: '-v, --verbose', description: 'print the request/response trace on stderr' },
       { flag: '--concurrency <n>', description: 'tests at once', default: 8, parse: positiveInt },
-      { flag: '--timeout <seconds>', description: "per test (default: the connection's timeout, else 30)", parse: positiveNumber },
-      { flag: '--max-body <bytes>', description: 'cut bodies in the trace after this many bytes', default: 4096, parse: positiveInt },
+      {
+        flag: '--timeout <seconds>',
+        description: "per test (default: the connection's timeout, else 30)",
+        parse: positiveNumber,
+      },
+      {
+        flag: '--max-body <bytes>',
+        description: 'cut bodies in the trace after this many bytes',
+        default: 4096,
+        parse: positiveInt,
+      },
       { flag: '--reporter <format>', description: 'also write a report', choices: ['junit'] },
       { flag: '--output <file>', description: 'where the report goes' },
     ],
@@ -210,15 +288,26 @@ const commands: CommandSpec[] = [
       'conn test --all --verbose',
       'conn test --all --reporter junit --output conn-junit.xml',
     ],
-    run: lazy(async ([names], o) => (await import('./commands/test.js')).test(o.ctx, { ...o, names } as never)),
+    run: lazy(async ([names], o) =>
+      (await import('./commands/test.js')).test(o.ctx, { ...o, names } as never),
+    ),
   },
   {
     name: 'log',
     summary: 'show the trace and result of the last tests',
     args: ['<name>'],
-    options: [{ flag: '--runs <n>', description: 'how many of the last runs', default: 1, parse: positiveInt }],
+    options: [
+      {
+        flag: '--runs <n>',
+        description: 'how many of the last runs',
+        default: 1,
+        parse: positiveInt,
+      },
+    ],
     examples: ['conn log api', 'conn log api --runs 5 --json'],
-    run: lazy(async ([name], o) => (await import('./commands/log.js')).log(o.ctx, { name, runs: o.runs as number })),
+    run: lazy(async ([name], o) =>
+      (await import('./commands/log.js')).log(o.ctx, { name, runs: o.runs as number }),
+    ),
   },
   {
     name: 'auth',
@@ -226,7 +315,11 @@ const commands: CommandSpec[] = [
     args: ['<name>'],
     options: [
       { flag: '--print-url', description: 'show the authorization URL and open no browser' },
-      { flag: '--timeout <seconds>', description: 'how long to wait for the browser or device approval (default 300)', parse: positiveNumber },
+      {
+        flag: '--timeout <seconds>',
+        description: 'how long to wait for the browser or device approval (default 300)',
+        parse: positiveNumber,
+      },
       { flag: '-v, --verbose', description: 'print the token exchange (redacted) on stderr' },
     ],
     examples: [
@@ -234,19 +327,23 @@ const commands: CommandSpec[] = [
       'conn auth api --print-url        # open the URL yourself (or elsewhere)',
       'conn auth api --timeout 120 --verbose',
     ],
-    run: lazy(async ([name], o) => (await import('./commands/auth.js')).auth(o.ctx, {
-      name: name as string,
-      printUrl: o.printUrl as boolean,
-      timeout: o.timeout as number | undefined,
-      verbose: o.verbose as boolean,
-    })),
+    run: lazy(async ([name], o) =>
+      (await import('./commands/auth.js')).auth(o.ctx, {
+        name: name as string,
+        printUrl: o.printUrl as boolean,
+        timeout: o.timeout as number | undefined,
+        verbose: o.verbose as boolean,
+      }),
+    ),
   },
   {
     name: 'clients',
     summary: 'keep shared OAuth clients that connections refer to (clientRef)',
     subcommands: clientCommands,
     // Alone, like `git remote`, it lists.
-    run: lazy(async (_, o) => (await import('./commands/clients.js')).clients(o.ctx, { action: 'list' })),
+    run: lazy(async (_, o) =>
+      (await import('./commands/clients.js')).clients(o.ctx, { action: 'list' }),
+    ),
     examples: [
       'printf %s "$SECRET" | conn clients create acme --set clientId=abc123 \\',
       '    --set issuer=https://login.example.com --secret-stdin clientSecret',
@@ -272,7 +369,11 @@ const program: ProgramSpec = {
     { flag: '--no-color', description: 'no colours (NO_COLOR does the same)' },
     { flag: '-q, --quiet', description: 'print only what was asked for' },
     { flag: '--config <file>', description: 'use this project config file instead of searching' },
-    { flag: '--secret-store <store>', description: 'where secrets go', choices: ['auto', 'keychain', 'file'] },
+    {
+      flag: '--secret-store <store>',
+      description: 'where secrets go',
+      choices: ['auto', 'keychain', 'file'],
+    },
   ],
   commands,
   epilogue: [
@@ -293,11 +394,20 @@ function report(error: unknown, json: boolean): number {
     render(json, error.code, error.message, error.hint, error.exitCode);
     return error.exitCode;
   }
-  write(2, `conn: unexpected error (a bug; please report it)\n${(error as Error)?.stack ?? error}\n`);
+  write(
+    2,
+    `conn: unexpected error (a bug; please report it)\n${(error as Error)?.stack ?? error}\n`,
+  );
   return ExitCode.failed;
 }
 
-function render(json: boolean, code: string, message: string, hint: string | undefined, exitCode: number): void {
+function render(
+  json: boolean,
+  code: string,
+  message: string,
+  hint: string | undefined,
+  exitCode: number,
+): void {
   if (json) {
     write(1, JSON.stringify({ error: { code, message, hint, exitCode } }, null, 2) + '\n');
     return;
@@ -309,7 +419,9 @@ function render(json: boolean, code: string, message: string, hint: string | und
 }
 
 function isPromptExit(error: unknown): boolean {
-  return (error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError';
+  return (
+    (error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError'
+  );
 }
 
 function version(): string {

@@ -68,11 +68,13 @@ export async function runTest(request: TestRequest): Promise<TestRun> {
       signal,
       timeoutMs: request.timeoutMs,
       maxBodyBytes: request.maxBodyBytes,
-      saveSecret: request.saveSecret && (async (field, value) => {
-        // A token obtained mid-test is redacted from every later event.
-        sink.addSecrets({ secrets: [value] });
-        await request.saveSecret!(field, value);
-      }),
+      saveSecret:
+        request.saveSecret &&
+        (async (field, value) => {
+          // A token obtained mid-test is redacted from every later event.
+          sink.addSecrets({ secrets: [value] });
+          await request.saveSecret!(field, value);
+        }),
     });
   } catch (error) {
     outcome = crashed(error, signal);
@@ -92,7 +94,10 @@ function crashed(error: unknown, signal: AbortSignal): TestOutcome {
     return {
       ok: false,
       summary: 'timed out',
-      failure: { class: 'timeout', hint: 'the system did not answer in time; raise --timeout or check the network' },
+      failure: {
+        class: 'timeout',
+        hint: 'the system did not answer in time; raise --timeout or check the network',
+      },
     };
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -124,7 +129,10 @@ function redactionFor(request: TestRequest) {
     pairs.push([settings.username, secrets.password]);
   }
   const values = Object.values(secrets);
-  const names: unknown[] = [settings.apiKeyName, ...sensitiveNames(request.connector.settings?.sensitiveHeaders)];
+  const names: unknown[] = [
+    settings.apiKeyName,
+    ...sensitiveNames(request.connector.settings?.sensitiveHeaders),
+  ];
   // A JSON secret (secretHeaders) is stored as one text, but sent as its
   // separate values: each value, and each header name, must be known.
   for (const text of values) {
@@ -135,7 +143,9 @@ function redactionFor(request: TestRequest) {
       if (typeof value === 'string' || typeof value === 'number') values.push(String(value));
     }
   }
-  const headerNames = names.filter((name): name is string => typeof name === 'string' && name !== '');
+  const headerNames = names.filter(
+    (name): name is string => typeof name === 'string' && name !== '',
+  );
   return { secrets: values, pairs, headerNames, paramNames: headerNames };
 }
 
@@ -143,7 +153,9 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
   if (!text.trimStart().startsWith('{')) return undefined;
   try {
     const value = JSON.parse(text) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -4,7 +4,12 @@
 import { byText } from '../compare.js';
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { CATEGORIES, CATEGORY_TITLES, type Category, type ConnectorDefinition } from '../connectors/types.js';
+import {
+  CATEGORIES,
+  CATEGORY_TITLES,
+  type Category,
+  type ConnectorDefinition,
+} from '../connectors/types.js';
 import type { Connection } from '../store/registry.js';
 import { renderTable } from '../ui/output.js';
 
@@ -26,12 +31,19 @@ export async function connectors(ctx: AppContext, options: ConnectorsOptions): P
   const groups = groupConnectors(catalog.all, await ctx.connections(), category);
 
   if (ctx.out.json) {
-    ctx.out.document(groups.map((group) => ({
-      category: group.category,
-      title: group.title,
-      connectors: group.connectors.map(({ id, name, category, description, docs }) =>
-        ({ id, name, category, description, docs })),
-    })));
+    ctx.out.document(
+      groups.map((group) => ({
+        category: group.category,
+        title: group.title,
+        connectors: group.connectors.map(({ id, name, category, description, docs }) => ({
+          id,
+          name,
+          category,
+          description,
+          docs,
+        })),
+      })),
+    );
     return;
   }
   const p = ctx.out.paint;
@@ -51,15 +63,20 @@ export function groupConnectors(
   const shown = category ? all.filter((c) => c.category === category) : all;
   const groups: ConnectorGroup[] = [];
   const recent = recentlyUsed(shown, connections);
-  if (recent.length > 0) groups.push({ title: 'Recently used', category: 'recent', connectors: recent });
+  if (recent.length > 0)
+    groups.push({ title: 'Recently used', category: 'recent', connectors: recent });
   for (const cat of CATEGORIES) {
     const members = shown.filter((c) => c.category === cat);
-    if (members.length > 0) groups.push({ title: CATEGORY_TITLES[cat], category: cat, connectors: members });
+    if (members.length > 0)
+      groups.push({ title: CATEGORY_TITLES[cat], category: cat, connectors: members });
   }
   return groups;
 }
 
-function recentlyUsed(all: ConnectorDefinition[], connections: Connection[]): ConnectorDefinition[] {
+function recentlyUsed(
+  all: ConnectorDefinition[],
+  connections: Connection[],
+): ConnectorDefinition[] {
   const lastUse = new Map<string, string>();
   for (const c of connections) {
     const used = [c.status.at, c.createdAt].filter(Boolean).sort().pop();
@@ -82,5 +99,8 @@ export function checkCategory(value: string | undefined): Category | undefined {
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((line) => `  ${line}`).join('\n');
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
 }

@@ -11,7 +11,12 @@ import {
   withDefaults,
   withoutInapplicable,
 } from '../connectors/fields.js';
-import { checkApplicable, readAllStdin, valuesFromFlags, type ValueFlags } from '../connectors/flags.js';
+import {
+  checkApplicable,
+  readAllStdin,
+  valuesFromFlags,
+  type ValueFlags,
+} from '../connectors/flags.js';
 import type { ConnectorDefinition, Secrets, Settings } from '../connectors/types.js';
 import { nameProblem } from '../store/connections.js';
 import { insertConnection } from '../store/mutations.js';
@@ -66,14 +71,19 @@ export async function create(ctx: AppContext, options: CreateOptions): Promise<n
   const tested = await testAfterSave(ctx, name, options.test);
   if (ctx.out.json) {
     const connection = await ctx.connection(name);
-    ctx.out.document({ created: connectionView(connection, connector, ctx.env), test: tested.result ?? null });
+    ctx.out.document({
+      created: connectionView(connection, connector, ctx.env),
+      test: tested.result ?? null,
+    });
   }
   return tested.exitCode;
 }
 
 async function askConnector(ctx: AppContext, options: CreateOptions): Promise<string> {
   if (!ctx.interactive) {
-    const missing = ['the connector: the first argument, e.g. `conn create http` (`conn connectors` lists them)'];
+    const missing = [
+      'the connector: the first argument, e.g. `conn create http` (`conn connectors` lists them)',
+    ];
     if (options.name === undefined) missing.push('the name: --name <name>');
     throw missingError(missing);
   }
@@ -99,7 +109,9 @@ async function askMissing(
     if (text) ({ settings, secrets } = mergeUrl(connector, await parseUrlText(text), given));
   }
   for (const field of connector.fields) {
-    const known = field.secret ? secrets[field.key] !== undefined : settings[field.key] !== undefined;
+    const known = field.secret
+      ? secrets[field.key] !== undefined
+      : settings[field.key] !== undefined;
     if (known || !applies(field, settings)) continue;
     if (field.advanced && !field.required) continue;
     const value = await askField(field, undefined);
@@ -118,12 +130,23 @@ interface ParsedUrl {
   warnings: string[];
 }
 
-async function connectionString(ctx: AppContext, options: CreateOptions): Promise<ParsedUrl | undefined> {
+async function connectionString(
+  ctx: AppContext,
+  options: CreateOptions,
+): Promise<ParsedUrl | undefined> {
   if (options.url !== undefined && options.urlStdin) {
-    throw new UsageError('give --url or --url-stdin, not both', 'prefer --url-stdin: the string holds a password', 'bad-flag');
+    throw new UsageError(
+      'give --url or --url-stdin, not both',
+      'prefer --url-stdin: the string holds a password',
+      'bad-flag',
+    );
   }
   if (options.urlStdin && (options.secretStdin ?? []).length > 0) {
-    throw new UsageError('--url-stdin and --secret-stdin both read standard input', 'use --secret-env for the other secret', 'bad-flag');
+    throw new UsageError(
+      '--url-stdin and --secret-stdin both read standard input',
+      'use --secret-env for the other secret',
+      'bad-flag',
+    );
   }
   const text = options.urlStdin ? (await readAllStdin()).trim() : options.url;
   if (text === undefined) return undefined;
@@ -151,7 +174,11 @@ async function connectionStringProblem(text: string): Promise<string | undefined
 }
 
 /** URL values under flag values: a --set or --secret-* flag wins. */
-function mergeUrl(connector: ConnectorDefinition, parsed: ParsedUrl, flagged: { settings: Settings; secrets: Secrets }) {
+function mergeUrl(
+  connector: ConnectorDefinition,
+  parsed: ParsedUrl,
+  flagged: { settings: Settings; secrets: Secrets },
+) {
   if (parsed.adapter !== connector.adapter) {
     throw new UsageError(
       `a ${parsed.connector} connection string does not fit the ${connector.id} connector`,
@@ -161,8 +188,15 @@ function mergeUrl(connector: ConnectorDefinition, parsed: ParsedUrl, flagged: { 
   }
   for (const [key, value] of Object.entries(parsed.settings)) {
     const field = connector.fields.find((f) => f.key === key);
-    const problem = field ? validateFieldValue(field, value) : `${connector.id} has no field '${key}'`;
-    if (problem) throw new UsageError(`in the connection string: ${problem}`, 'fix the string, or override with --set', 'bad-connection-string');
+    const problem = field
+      ? validateFieldValue(field, value)
+      : `${connector.id} has no field '${key}'`;
+    if (problem)
+      throw new UsageError(
+        `in the connection string: ${problem}`,
+        'fix the string, or override with --set',
+        'bad-connection-string',
+      );
   }
   return {
     settings: { ...parsed.settings, ...flagged.settings },
@@ -170,9 +204,15 @@ function mergeUrl(connector: ConnectorDefinition, parsed: ParsedUrl, flagged: { 
   };
 }
 
-function checkComplete(connector: ConnectorDefinition, name: string | undefined, settings: Settings, secrets: Secrets): void {
-  const missing = missingFields(connector, settings, new Set(Object.keys(secrets)))
-    .map((field) => `${field.key} (${field.label}): ${flagFor(field)}`);
+function checkComplete(
+  connector: ConnectorDefinition,
+  name: string | undefined,
+  settings: Settings,
+  secrets: Secrets,
+): void {
+  const missing = missingFields(connector, settings, new Set(Object.keys(secrets))).map(
+    (field) => `${field.key} (${field.label}): ${flagFor(field)}`,
+  );
   if (name === undefined) missing.unshift('the name: --name <name>');
   if (missing.length > 0) throw missingError(missing);
 }
@@ -185,7 +225,11 @@ function missingError(missing: string[]): UsageError {
   );
 }
 
-function applicableSecrets(connector: ConnectorDefinition, settings: Settings, secrets: Secrets): Secrets {
+function applicableSecrets(
+  connector: ConnectorDefinition,
+  settings: Settings,
+  secrets: Secrets,
+): Secrets {
   const result: Secrets = {};
   for (const field of connector.fields) {
     if (field.secret && secrets[field.key] !== undefined && applies(field, settings)) {
@@ -201,7 +245,9 @@ function checkName(name: string, existing: string[]): void {
   const duplicate = existing.includes(name);
   throw new UsageError(
     problem,
-    duplicate ? `choose another name, or change it with \`conn edit ${name}\`` : 'example: --name stripe-prod',
+    duplicate
+      ? `choose another name, or change it with \`conn edit ${name}\``
+      : 'example: --name stripe-prod',
     duplicate ? 'duplicate-name' : 'bad-name',
   );
 }

@@ -26,12 +26,21 @@ export async function doctor(ctx: AppContext): Promise<number> {
   } catch (error) {
     store = { error: (error as Error).message };
   }
-  const project = await ctx.project().then((p) => p?.file ?? null, (e: Error) => `unreadable: ${e.message}`);
+  const project = await ctx.project().then(
+    (p) => p?.file ?? null,
+    (e: Error) => `unreadable: ${e.message}`,
+  );
   const paths = checkPaths(ctx);
   const healthy = !('error' in store) && paths.every((p) => p.ok);
 
   if (ctx.out.json) {
-    ctx.out.document({ healthy, secretStore: { choice: choice.choice, from: choice.from, ...store }, keychain, projectConfig: project, paths });
+    ctx.out.document({
+      healthy,
+      secretStore: { choice: choice.choice, from: choice.from, ...store },
+      keychain,
+      projectConfig: project,
+      paths,
+    });
     return healthy ? ExitCode.ok : ExitCode.environment;
   }
   const p = ctx.out.paint;
@@ -39,13 +48,18 @@ export async function doctor(ctx: AppContext): Promise<number> {
   const lines = [
     p.bold('Secret store'),
     `  choice      ${choice.choice} (from ${choice.from})`,
-    'error' in store ? `  in use      ${p.red(store.error)}` : `  in use      ${store.kind}: ${store.reason}`,
+    'error' in store
+      ? `  in use      ${p.red(store.error)}`
+      : `  in use      ${store.kind}: ${store.reason}`,
     'error' in store ? '' : `  where       ${store.describe}`,
     `  keychain    ${keychain.available ? p.green('answers') : p.yellow('does not answer')}: ${keychain.reason}`,
     '',
     p.bold('Files'),
     `  project config  ${project ?? 'none found'}`,
-    ...paths.map((c) => `  ${c.what.padEnd(16)}${c.path}  ${c.exists ? c.mode : 'not created yet'}  ${ok(c.ok)}${c.problem ? `: ${c.problem}` : ''}`),
+    ...paths.map(
+      (c) =>
+        `  ${c.what.padEnd(16)}${c.path}  ${c.exists ? c.mode : 'not created yet'}  ${ok(c.ok)}${c.problem ? `: ${c.problem}` : ''}`,
+    ),
   ].filter((line) => line !== '');
   ctx.out.data(lines.join('\n'));
   return healthy ? ExitCode.ok : ExitCode.environment;

@@ -4,8 +4,19 @@
 
 import type { AppContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { applies, flagFor, missingFields, withDefaults, withoutInapplicable } from '../connectors/fields.js';
-import { checkApplicable, readAllStdin, valuesFromFlags, type ValueFlags } from '../connectors/flags.js';
+import {
+  applies,
+  flagFor,
+  missingFields,
+  withDefaults,
+  withoutInapplicable,
+} from '../connectors/fields.js';
+import {
+  checkApplicable,
+  readAllStdin,
+  valuesFromFlags,
+  type ValueFlags,
+} from '../connectors/flags.js';
 import type { ConnectorDefinition, Secrets, Settings } from '../connectors/types.js';
 import type { Connection } from '../store/registry.js';
 import { updateConnection } from '../store/mutations.js';
@@ -50,9 +61,10 @@ export async function edit(ctx: AppContext, options: EditOptions): Promise<numbe
     const field = connector.fields.find((f) => f.key === key);
     return field !== undefined && !applies(field, settings);
   });
-  const store = Object.keys(changed.secrets).length + dropSecrets.length > 0
-    ? (await ctx.secretStore()).store
-    : undefined;
+  const store =
+    Object.keys(changed.secrets).length + dropSecrets.length > 0
+      ? (await ctx.secretStore()).store
+      : undefined;
   await updateConnection(ctx.paths, store, options.name, {
     settings: withoutInapplicable(connector, withDefaults(connector, changed.settings, false)),
     secrets: changed.secrets,
@@ -64,14 +76,20 @@ export async function edit(ctx: AppContext, options: EditOptions): Promise<numbe
   const tested = await testAfterSave(ctx, options.name, options.test);
   if (ctx.out.json) {
     const updated = await ctx.connection(options.name);
-    ctx.out.document({ updated: connectionView(updated, connector, ctx.env), test: tested.result ?? null });
+    ctx.out.document({
+      updated: connectionView(updated, connector, ctx.env),
+      test: tested.result ?? null,
+    });
   }
   return tested.exitCode;
 }
 
 export function refuseReadOnly(connection: Connection): void {
   if (connection.source === 'user') return;
-  const where = connection.source === 'project' ? `the project config ${connection.definedIn}` : `the ${connection.definedIn} environment variable`;
+  const where =
+    connection.source === 'project'
+      ? `the project config ${connection.definedIn}`
+      : `the ${connection.definedIn} environment variable`;
   throw new UsageError(
     `'${connection.name}' is defined in ${where}, not by conn`,
     `change it there; conn only edits connections it created`,
@@ -79,7 +97,10 @@ export function refuseReadOnly(connection: Connection): void {
   );
 }
 
-async function askAll(connection: Connection, connector: ConnectorDefinition): Promise<{ settings: Settings; secrets: Secrets }> {
+async function askAll(
+  connection: Connection,
+  connector: ConnectorDefinition,
+): Promise<{ settings: Settings; secrets: Secrets }> {
   const { askField } = await import('../ui/prompts.js');
   const settings: Settings = {};
   const secrets: Secrets = {};
@@ -87,7 +108,11 @@ async function askAll(connection: Connection, connector: ConnectorDefinition): P
     if (!applies(field, settings)) continue;
     if (field.advanced && !field.required && connection.settings[field.key] === undefined) continue;
     const hasCurrent = connection.secretFields.includes(field.key);
-    const value = await askField(field, field.secret ? undefined : connection.settings[field.key], hasCurrent);
+    const value = await askField(
+      field,
+      field.secret ? undefined : connection.settings[field.key],
+      hasCurrent,
+    );
     if (value === undefined) continue;
     if (field.secret) secrets[field.key] = String(value);
     else settings[field.key] = value;

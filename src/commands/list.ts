@@ -15,36 +15,49 @@ export async function list(ctx: AppContext, options: ListOptions): Promise<void>
   const category = checkCategory(options.category);
   const catalog = await ctx.catalog();
   const categoryOf = (c: Connection) => catalog.get(c.connector)?.category ?? 'unknown';
-  const shown = (await ctx.connections()).filter((c) =>
-    (!category || categoryOf(c) === category) &&
-    (!options.connector || c.connector === options.connector));
+  const shown = (await ctx.connections()).filter(
+    (c) =>
+      (!category || categoryOf(c) === category) &&
+      (!options.connector || c.connector === options.connector),
+  );
 
   if (ctx.out.json) {
-    ctx.out.document(shown.map((c) => ({
-      name: c.name,
-      connector: c.connector,
-      category: categoryOf(c),
-      status: c.status.state,
-      lastTested: c.status.at ?? null,
-      message: c.status.message ?? null,
-      source: c.source,
-      definedIn: c.definedIn,
-    })));
+    ctx.out.document(
+      shown.map((c) => ({
+        name: c.name,
+        connector: c.connector,
+        category: categoryOf(c),
+        status: c.status.state,
+        lastTested: c.status.at ?? null,
+        message: c.status.message ?? null,
+        source: c.source,
+        definedIn: c.definedIn,
+      })),
+    );
     return;
   }
   if (shown.length === 0) {
     const filtered = category || options.connector;
-    ctx.out.data(filtered
-      ? 'No connections match. `conn list` shows them all.'
-      : 'No connections yet. Create the first with `conn create`\n' +
-        '(or `conn create http --name api --set baseUrl=https://api.example.com`).');
+    ctx.out.data(
+      filtered
+        ? 'No connections match. `conn list` shows them all.'
+        : 'No connections yet. Create the first with `conn create`\n' +
+            '(or `conn create http --name api --set baseUrl=https://api.example.com`).',
+    );
     return;
   }
   const p = ctx.out.paint;
   const rows = shown.map((c) => [
-    c.name, c.connector, categoryOf(c), statusCell(c, p), ago(c.status.at), c.source,
+    c.name,
+    c.connector,
+    categoryOf(c),
+    statusCell(c, p),
+    ago(c.status.at),
+    c.source,
   ]);
-  ctx.out.data(renderTable(['name', 'connector', 'category', 'status', 'last tested', 'source'], rows, p));
+  ctx.out.data(
+    renderTable(['name', 'connector', 'category', 'status', 'last tested', 'source'], rows, p),
+  );
 }
 
 function statusCell(c: Connection, p: Palette): string {

@@ -17,7 +17,11 @@ export async function rename(ctx: AppContext, options: RenameOptions): Promise<v
   const others = (await ctx.connections()).map((c) => c.name);
   const problem = nameProblem(options.to, others);
   if (problem) {
-    throw new UsageError(problem, 'example: conn rename api api-prod', others.includes(options.to) ? 'duplicate-name' : 'bad-name');
+    throw new UsageError(
+      problem,
+      'example: conn rename api api-prod',
+      others.includes(options.to) ? 'duplicate-name' : 'bad-name',
+    );
   }
   const store = connection.secretFields.length > 0 ? (await ctx.secretStore()).store : undefined;
   await renameConnection(ctx.paths, store, options.from, options.to);

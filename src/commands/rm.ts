@@ -23,7 +23,10 @@ export async function rm(ctx: AppContext, options: RmOptions): Promise<number | 
       );
     }
     const { confirm } = await import('../ui/prompts.js');
-    const what = names.length === 1 ? `connection '${names[0]}'` : `${names.length} connections (${names.join(', ')})`;
+    const what =
+      names.length === 1
+        ? `connection '${names[0]}'`
+        : `${names.length} connections (${names.join(', ')})`;
     if (!(await confirm(`Remove ${what} and its secrets?`))) {
       ctx.out.info('Nothing removed.');
       return 1;

@@ -37,7 +37,11 @@ export async function show(ctx: AppContext, options: ShowOptions): Promise<void>
   ctx.out.data(renderView(view, connector, ctx));
 }
 
-export function connectionView(c: Connection, connector: ConnectorDefinition, env: NodeJS.ProcessEnv): ConnectionView {
+export function connectionView(
+  c: Connection,
+  connector: ConnectorDefinition,
+  env: NodeJS.ProcessEnv,
+): ConnectionView {
   const secrets: Record<string, string> = {};
   for (const field of applicableFields(connector, c.settings)) {
     if (!field.secret) continue;
@@ -69,7 +73,10 @@ function renderView(view: ConnectionView, connector: ConnectorDefinition, ctx: A
     ['status', statusText(view.status)],
   ];
   for (const [key, value] of Object.entries(view.settings)) {
-    rows.push([labels.get(key) ?? key, typeof value === 'object' ? JSON.stringify(value) : String(value)]);
+    rows.push([
+      labels.get(key) ?? key,
+      typeof value === 'object' ? JSON.stringify(value) : String(value),
+    ]);
   }
   for (const [key, state] of Object.entries(view.secrets)) {
     rows.push([labels.get(key) ?? key, state === 'stored' ? `${MASK} (stored)` : state]);

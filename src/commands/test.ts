@@ -52,11 +52,17 @@ interface Job {
 
 export async function test(ctx: AppContext, options: TestOptions): Promise<number> {
   if (options.reporter && !options.output) {
-    throw new UsageError('--reporter junit needs --output <file>', 'example: --reporter junit --output conn-junit.xml', 'missing-output');
+    throw new UsageError(
+      '--reporter junit needs --output <file>',
+      'example: --reporter junit --output conn-junit.xml',
+      'missing-output',
+    );
   }
   const jobs = await selectJobs(ctx, options);
-  const progress = startProgress(progressText(0, jobs.length, 0),
-    ctx.out.stderrIsTTY && !ctx.out.json && !options.verbose && !ctx.options.quiet);
+  const progress = startProgress(
+    progressText(0, jobs.length, 0),
+    ctx.out.stderrIsTTY && !ctx.out.json && !options.verbose && !ctx.options.quiet,
+  );
   let results: TestResult[];
   try {
     results = await runJobs(ctx, jobs, options, progress);
@@ -83,8 +89,17 @@ export async function testAfterSave(
   const adapter = await loadAdapter(connector.adapter);
   const settings = withDefaults(connector, connection.settings);
   if (!adapter.testability(settings, connector).testable) return { exitCode: ExitCode.ok };
-  const options: TestOptions = { names: [name], all: false, verbose: false, concurrency: 1, maxBody: 4096 };
-  const progress = startProgress(`testing ${name}`, ctx.out.stderrIsTTY && !ctx.out.json && !ctx.options.quiet);
+  const options: TestOptions = {
+    names: [name],
+    all: false,
+    verbose: false,
+    concurrency: 1,
+    maxBody: 4096,
+  };
+  const progress = startProgress(
+    `testing ${name}`,
+    ctx.out.stderrIsTTY && !ctx.out.json && !ctx.options.quiet,
+  );
   let results: TestResult[];
   try {
     results = await runJobs(ctx, [{ connection, connector }], options, progress);
@@ -95,15 +110,22 @@ export async function testAfterSave(
   const [result] = results;
   if (!ctx.out.json) {
     if (result.ok) ctx.out.info(`Tested: online (${result.summary}).`);
-    else ctx.out.error(`saved, but the test failed: ${result.summary}`,
-      `${result.failure?.hint ?? ''} \`conn log ${name}\` shows the trace; \`conn edit ${name}\` fixes it`.trim());
+    else
+      ctx.out.error(
+        `saved, but the test failed: ${result.summary}`,
+        `${result.failure?.hint ?? ''} \`conn log ${name}\` shows the trace; \`conn edit ${name}\` fixes it`.trim(),
+      );
   }
   return { exitCode: result.ok ? ExitCode.ok : ExitCode.failed, result };
 }
 
 async function selectJobs(ctx: AppContext, options: TestOptions): Promise<Job[]> {
   if (!options.all && options.names.length === 0) {
-    throw new UsageError('name the connections to test, or use --all', 'example: conn test api  (`conn list` shows the names)', 'missing-names');
+    throw new UsageError(
+      'name the connections to test, or use --all',
+      'example: conn test api  (`conn list` shows the names)',
+      'missing-names',
+    );
   }
   const all = await ctx.connections();
   const catalog = await ctx.catalog();
@@ -112,14 +134,26 @@ async function selectJobs(ctx: AppContext, options: TestOptions): Promise<Job[]>
     const unknown = options.names.filter((n) => !all.some((c) => c.name === n));
     if (unknown.length > 0) {
       if (unknown.length === 1) await ctx.connection(unknown[0]);
-      throw new UsageError(`no connections named ${unknown.map((n) => `'${n}'`).join(', ')}`, '`conn list` shows the names', 'unknown-connection');
+      throw new UsageError(
+        `no connections named ${unknown.map((n) => `'${n}'`).join(', ')}`,
+        '`conn list` shows the names',
+        'unknown-connection',
+      );
     }
     chosen = [...new Set(options.names)].map((n) => all.find((c) => c.name === n)!);
   }
-  return chosen.map((connection) => ({ connection, connector: catalog.require(connection.connector) }));
+  return chosen.map((connection) => ({
+    connection,
+    connector: catalog.require(connection.connector),
+  }));
 }
 
-async function runJobs(ctx: AppContext, jobs: Job[], options: TestOptions, progress: Progress): Promise<TestResult[]> {
+async function runJobs(
+  ctx: AppContext,
+  jobs: Job[],
+  options: TestOptions,
+  progress: Progress,
+): Promise<TestResult[]> {
   const results: TestResult[] = new Array(jobs.length);
   let next = 0;
   let done = 0;
@@ -139,22 +173,46 @@ async function runJobs(ctx: AppContext, jobs: Job[], options: TestOptions, progr
   return results;
 }
 
-async function runJob(ctx: AppContext, job: Job, options: TestOptions, store: () => Promise<SecretStore>, many: boolean): Promise<TestResult> {
+async function runJob(
+  ctx: AppContext,
+  job: Job,
+  options: TestOptions,
+  store: () => Promise<SecretStore>,
+  many: boolean,
+): Promise<TestResult> {
   const { connection, connector } = job;
   const base = { name: connection.name, connector: connector.id, trace: [] as TraceEvent[] };
   if (!hasAdapter(connector.adapter)) {
-    return { ...base, ok: false, tested: false, summary: `the ${connector.id} connector cannot be tested yet`, durationMs: 0 };
+    return {
+      ...base,
+      ok: false,
+      tested: false,
+      summary: `the ${connector.id} connector cannot be tested yet`,
+      durationMs: 0,
+    };
   }
   const adapter = await loadAdapter(connector.adapter);
   const settings = withDefaults(connector, connection.settings);
   const testability = adapter.testability(settings, connector);
   if (!testability.testable) {
     const fields = testability.fields.map((f) => `--set ${f}=...`).join(' ');
-    return { ...base, ok: false, tested: false, summary: `cannot be tested: ${testability.reason} (conn edit ${connection.name} ${fields})`, durationMs: 0 };
+    return {
+      ...base,
+      ok: false,
+      tested: false,
+      summary: `cannot be tested: ${testability.reason} (conn edit ${connection.name} ${fields})`,
+      durationMs: 0,
+    };
   }
   prepareTest(adapter);
-  const { settings: resolved, secrets } =
-    await resolveConnectionSecrets(ctx.paths, ctx.env, connection, connector, settings, store);
+  const { settings: resolved, secrets } = await resolveConnectionSecrets(
+    ctx.paths,
+    ctx.env,
+    connection,
+    connector,
+    settings,
+    store,
+  );
   const prefix = many ? `[${connection.name}] ` : '';
   const render = options.verbose ? await verboseRenderer(ctx, prefix) : warningsOnly(ctx, prefix);
   const saved = new Set<string>();
@@ -205,20 +263,27 @@ async function verboseRenderer(ctx: AppContext, prefix: string): Promise<(e: Tra
   const paint = ctx.out.errPaint;
   return (event) => {
     const text = renderEvent(event, paint);
-    ctx.out.progress(text.split('\n').map((line) => prefix + line).join('\n'));
+    ctx.out.progress(
+      text
+        .split('\n')
+        .map((line) => prefix + line)
+        .join('\n'),
+    );
   };
 }
 
 async function persist(ctx: AppContext, jobs: Job[], results: TestResult[]): Promise<void> {
   const { appendRunRecords } = await import('../trace/runlog.js');
-  const userStatuses: Array<{ name: string; status: ConnectionStatus; savedSecrets?: string[] }> = [];
+  const userStatuses: Array<{ name: string; status: ConnectionStatus; savedSecrets?: string[] }> =
+    [];
   const foreign: Array<{ connection: Connection; status: ConnectionStatus }> = [];
   const records = [];
   for (const [index, result] of results.entries()) {
     if (!result.tested) continue;
     const { connection } = jobs[index];
     const status = statusOf(result);
-    if (connection.source === 'user') userStatuses.push({ name: result.name, status, savedSecrets: result.savedSecrets });
+    if (connection.source === 'user')
+      userStatuses.push({ name: result.name, status, savedSecrets: result.savedSecrets });
     else foreign.push({ connection, status });
     records.push({
       version: 1 as const,
@@ -226,7 +291,12 @@ async function persist(ctx: AppContext, jobs: Job[], results: TestResult[]): Pro
       connector: result.connector,
       startedAt: result.startedAt!,
       durationMs: result.durationMs,
-      outcome: { ok: result.ok, summary: result.summary, failure: result.failure as never, details: result.details as never },
+      outcome: {
+        ok: result.ok,
+        summary: result.summary,
+        failure: result.failure as never,
+        details: result.details as never,
+      },
       trace: result.trace,
     });
   }
@@ -276,13 +346,18 @@ function report(ctx: AppContext, results: TestResult[], options: TestOptions): v
     const passed = results.filter((r) => r.tested && r.ok).length;
     const failed = results.filter((r) => r.tested && !r.ok).length;
     const skipped = results.filter((r) => !r.tested).length;
-    ctx.out.data(p.dim(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} not testable` : ''}`));
+    ctx.out.data(
+      p.dim(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} not testable` : ''}`),
+    );
   }
 }
 
 async function writeJunit(file: string, results: TestResult[]): Promise<void> {
   const { renderJunit } = await import('../ui/junit.js');
-  writeFileSync(file, renderJunit(results.map((r) => (r.tested ? r : { ...r, skipped: r.summary }))));
+  writeFileSync(
+    file,
+    renderJunit(results.map((r) => (r.tested ? r : { ...r, skipped: r.summary }))),
+  );
 }
 
 function progressText(done: number, total: number, failed: number): string {

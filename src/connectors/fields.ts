@@ -2,12 +2,7 @@
 // typed value is parsed from text (flags, prompts) and validated, defaults,
 // and which required values are still missing.
 
-import type {
-  ConnectorDefinition,
-  ConnectorField,
-  FieldValue,
-  Settings,
-} from './types.js';
+import type { ConnectorDefinition, ConnectorField, FieldValue, Settings } from './types.js';
 
 export type Values = Record<string, FieldValue | undefined>;
 
@@ -43,12 +38,17 @@ export function parseFieldValue(
   return error ? { error } : parsed;
 }
 
-function parseByType(field: ConnectorField, text: string): { value: FieldValue } | { error: string } {
+function parseByType(
+  field: ConnectorField,
+  text: string,
+): { value: FieldValue } | { error: string } {
   switch (field.type) {
     case 'number': {
       const value = Number(text);
       if (text === '' || !Number.isFinite(value)) {
-        return { error: `${field.key} must be a number, e.g. ${field.example ?? field.default ?? 10}` };
+        return {
+          error: `${field.key} must be a number, e.g. ${field.example ?? field.default ?? 10}`,
+        };
       }
       return { value };
     }
@@ -133,9 +133,12 @@ export function withDefaults(
   // Defaults can switch on other fields (auth: none), so settle in passes;
   // a pass with nothing to fill leaves the next one nothing either.
   for (let pass = 0; pass < 3; pass++) {
-    const unset = fieldsWithDefaults(connector).filter((field) =>
-      result[field.key] === undefined &&
-      (includeAdvanced || !field.advanced) && applies(field, result));
+    const unset = fieldsWithDefaults(connector).filter(
+      (field) =>
+        result[field.key] === undefined &&
+        (includeAdvanced || !field.advanced) &&
+        applies(field, result),
+    );
     if (unset.length === 0) break;
     for (const { key, default: value } of unset) {
       if (result[key] === undefined && value !== undefined) result[key] = value;

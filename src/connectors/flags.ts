@@ -58,7 +58,11 @@ export async function valuesFromFlags(
 }
 
 /** Fields given on the command line must apply to the final values. */
-export function checkApplicable(connector: ConnectorDefinition, given: string[], values: Settings): void {
+export function checkApplicable(
+  connector: ConnectorDefinition,
+  given: string[],
+  values: Settings,
+): void {
   for (const key of given) {
     const field = findField(connector, key)!;
     if (applies(field, values)) continue;
@@ -76,8 +80,11 @@ export function checkApplicable(connector: ConnectorDefinition, given: string[],
 function splitPair(pair: string, flag: string, shape: string): [string, string] {
   const at = pair.indexOf('=');
   if (at <= 0) {
-    throw new UsageError(`${flag} expects ${shape}, got '${flag === '--set' ? pair : pair.split('=')[0]}'`,
-      `example: ${flag} ${flag === '--set' ? 'port=5432' : 'password=DB_PASSWORD'}`, 'bad-flag');
+    throw new UsageError(
+      `${flag} expects ${shape}, got '${flag === '--set' ? pair : pair.split('=')[0]}'`,
+      `example: ${flag} ${flag === '--set' ? 'port=5432' : 'password=DB_PASSWORD'}`,
+      'bad-flag',
+    );
   }
   return [pair.slice(0, at), pair.slice(at + 1)];
 }
@@ -116,7 +123,11 @@ function secretAsPlainFlag(field: ConnectorField): UsageError {
 function parsed(field: ConnectorField, text: string) {
   const result = parseFieldValue(field, text);
   if ('error' in result) {
-    throw new UsageError(result.error, field.help ?? `see \`conn connectors\` for ${field.key}`, 'bad-value');
+    throw new UsageError(
+      result.error,
+      field.help ?? `see \`conn connectors\` for ${field.key}`,
+      'bad-value',
+    );
   }
   return result.value;
 }
@@ -134,9 +145,13 @@ function splitStdin(keys: string[], text: string): Secrets {
   }
   for (const [key, value] of Object.entries(secrets)) {
     if (!value) {
-      throw new UsageError(`no value for ${key} on standard input`,
-        keys.length > 1 ? 'give one line per --secret-stdin key, in order' : 'pipe the secret in: printf %s "$SECRET" | conn ...',
-        'missing-stdin');
+      throw new UsageError(
+        `no value for ${key} on standard input`,
+        keys.length > 1
+          ? 'give one line per --secret-stdin key, in order'
+          : 'pipe the secret in: printf %s "$SECRET" | conn ...',
+        'missing-stdin',
+      );
     }
   }
   return secrets;

@@ -22,7 +22,9 @@ export async function resolveConnectionSecrets(
   settings: Settings,
   store: () => Promise<SecretStore>,
 ): Promise<ResolvedConnection> {
-  const applicable = applicableFields(connector, settings).filter((f) => f.secret).map((f) => f.key);
+  const applicable = applicableFields(connector, settings)
+    .filter((f) => f.secret)
+    .map((f) => f.key);
   const fields = [...new Set([...applicable, ...connection.secretFields])];
   let secrets: Secrets = {};
   if (fields.length > 0) {
@@ -32,5 +34,8 @@ export async function resolveConnectionSecrets(
   }
   if (typeof settings.clientRef !== 'string' || !settings.clientRef) return { settings, secrets };
   const { ClientStore, resolveSharedClient } = await import('./clients.js');
-  return resolveSharedClient(settings, secrets, { clients: new ClientStore(paths), secretStore: await store() });
+  return resolveSharedClient(settings, secrets, {
+    clients: new ClientStore(paths),
+    secretStore: await store(),
+  });
 }

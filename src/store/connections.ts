@@ -70,7 +70,12 @@ function parseDocument(file: string, text: string): ConnectionsDocument {
     );
   }
   const doc = value as ConnectionsDocument;
-  if (typeof doc !== 'object' || doc === null || typeof doc.connections !== 'object' || doc.connections === null) {
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    typeof doc.connections !== 'object' ||
+    doc.connections === null
+  ) {
     throw new EnvironmentError(
       `${file} is not a conn connections file (no "connections" object)`,
       'fix the file by hand or move it away; conn has not changed it',

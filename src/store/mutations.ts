@@ -16,7 +16,11 @@ export interface NewConnection {
   secrets: Secrets;
 }
 
-export async function insertConnection(paths: ConnPaths, store: SecretStore | undefined, input: NewConnection): Promise<StoredConnection> {
+export async function insertConnection(
+  paths: ConnPaths,
+  store: SecretStore | undefined,
+  input: NewConnection,
+): Promise<StoredConnection> {
   let written: string[] = [];
   try {
     return await updateConnections(paths.connectionsFile, async (doc) => {
@@ -57,8 +61,14 @@ export async function updateConnection(
 ): Promise<StoredConnection> {
   const stored = await updateConnections(paths.connectionsFile, async (doc) => {
     const current = doc.connections[name];
-    if (!current) throw new UsageError(`no connection named '${name}'`, '`conn list` shows the names', 'unknown-connection');
-    if (store && Object.keys(change.secrets).length > 0) await writeSecrets(store, name, change.secrets);
+    if (!current)
+      throw new UsageError(
+        `no connection named '${name}'`,
+        '`conn list` shows the names',
+        'unknown-connection',
+      );
+    if (store && Object.keys(change.secrets).length > 0)
+      await writeSecrets(store, name, change.secrets);
     const kept = current.secretFields.filter((key) => !change.dropSecrets.includes(key));
     current.settings = change.settings;
     current.secretFields = [...new Set([...kept, ...Object.keys(change.secrets)])].sort();
@@ -78,10 +88,16 @@ export async function renameConnection(
 ): Promise<void> {
   await updateConnections(paths.connectionsFile, async (doc) => {
     const current = doc.connections[from];
-    if (!current) throw new UsageError(`no connection named '${from}'`, '`conn list` shows the names', 'unknown-connection');
+    if (!current)
+      throw new UsageError(
+        `no connection named '${from}'`,
+        '`conn list` shows the names',
+        'unknown-connection',
+      );
     if (doc.connections[to]) throw duplicateName(to);
     // Copies are written before the old secrets go, so a failure loses nothing.
-    if (store && current.secretFields.length > 0) await moveSecrets(store, from, to, current.secretFields);
+    if (store && current.secretFields.length > 0)
+      await moveSecrets(store, from, to, current.secretFields);
     doc.connections[to] = { ...current, updatedAt: new Date().toISOString() };
     delete doc.connections[from];
   });
@@ -128,7 +144,11 @@ export async function recordStatuses(
   });
 }
 
-async function removeSecrets(store: SecretStore | undefined, name: string, keys: string[]): Promise<void> {
+async function removeSecrets(
+  store: SecretStore | undefined,
+  name: string,
+  keys: string[],
+): Promise<void> {
   if (!store || keys.length === 0) return;
   await deleteSecrets(store, name, keys).catch(() => undefined);
 }

@@ -45,7 +45,11 @@ export async function loadProjectConfig(
   const file = explicitFile ? resolve(cwd, explicitFile) : findCandidate(cwd);
   if (!file) return undefined;
   if (explicitFile && !existsSync(file)) {
-    throw new EnvironmentError(`config file ${file} does not exist`, 'check the --config path', 'missing-config');
+    throw new EnvironmentError(
+      `config file ${file} does not exist`,
+      'check the --config path',
+      'missing-config',
+    );
   }
   const raw = await readConfig(file);
   if (raw === undefined) return undefined;

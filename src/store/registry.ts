@@ -82,7 +82,9 @@ function fromDeclaration(
   };
 }
 
-function environmentConnections(env: NodeJS.ProcessEnv): Record<string, { connector: string; settings?: Settings }> {
+function environmentConnections(
+  env: NodeJS.ProcessEnv,
+): Record<string, { connector: string; settings?: Settings }> {
   const text = env[ENV_CONNECTIONS];
   if (!text) return {};
   let value: unknown;
@@ -96,7 +98,9 @@ function environmentConnections(env: NodeJS.ProcessEnv): Record<string, { connec
     );
   }
   const entries = value as Record<string, { connector: string }>;
-  const valid = typeof entries === 'object' && entries !== null &&
+  const valid =
+    typeof entries === 'object' &&
+    entries !== null &&
     Object.values(entries).every((c) => typeof c?.connector === 'string');
   if (!valid) {
     throw new EnvironmentError(

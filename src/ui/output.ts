@@ -115,7 +115,8 @@ export function write(fd: 1 | 2, text: string): void {
       streamsInUse = true;
     }
   }
-  if (offset < bytes.length) (fd === 1 ? process.stdout : process.stderr).write(bytes.subarray(offset));
+  if (offset < bytes.length)
+    (fd === 1 ? process.stdout : process.stderr).write(bytes.subarray(offset));
 }
 
 let streamsInUse = false;
@@ -148,7 +149,9 @@ export function renderTable(header: string[], rows: string[][], paint?: Palette)
   const line = (cells: string[]) =>
     cells
       .map((cell, column) =>
-        column === cells.length - 1 ? cell : cell + ' '.repeat(widths[column] - visibleLength(cell)),
+        column === cells.length - 1
+          ? cell
+          : cell + ' '.repeat(widths[column] - visibleLength(cell)),
       )
       .join('  ')
       .trimEnd();
@@ -167,7 +170,11 @@ export function ago(iso: string | undefined, now = Date.now()): string {
   const seconds = Math.round((now - Date.parse(iso)) / 1000);
   if (!Number.isFinite(seconds)) return '-';
   if (seconds < 60) return 'just now';
-  const units: Array<[number, string]> = [[86400, 'day'], [3600, 'hour'], [60, 'minute']];
+  const units: Array<[number, string]> = [
+    [86400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+  ];
   for (const [size, unit] of units) {
     if (seconds >= size) {
       const count = Math.floor(seconds / size);

@@ -22,15 +22,21 @@ function load(): Promise<Inquirer> {
 export async function pickConnector(groups: ConnectorGroup[]): Promise<string> {
   const { search, Separator } = await load();
   type Choice = { name: string; value: string; description: string };
-  const choice = (c: ConnectorGroup['connectors'][number]): Choice =>
-    ({ name: `${c.name} (${c.id})`, value: c.id, description: c.description });
+  const choice = (c: ConnectorGroup['connectors'][number]): Choice => ({
+    name: `${c.name} (${c.id})`,
+    value: c.id,
+    description: c.description,
+  });
   return search<string>({
     message: 'Connector (type to filter)',
     pageSize: 15,
     source: (term) => {
       const needle = (term ?? '').trim().toLowerCase();
       if (!needle) {
-        return groups.flatMap((group) => [new Separator(`── ${group.title}`), ...group.connectors.map(choice)]);
+        return groups.flatMap((group) => [
+          new Separator(`── ${group.title}`),
+          ...group.connectors.map(choice),
+        ]);
       }
       const seen = new Set<string>();
       const ranked: Array<{ rank: number; choice: Choice }> = [];
@@ -45,7 +51,12 @@ export async function pickConnector(groups: ConnectorGroup[]): Promise<string> {
   });
 }
 
-function matchRank(needle: string, id: string, name: string, description: string): number | undefined {
+function matchRank(
+  needle: string,
+  id: string,
+  name: string,
+  description: string,
+): number | undefined {
   const lowerName = name.toLowerCase();
   if (id === needle) return 0;
   if (id.startsWith(needle) || lowerName.startsWith(needle)) return 1;
