@@ -12,4 +12,5 @@ export default {
   testTimeout: 60000,
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  setupFiles: ['<rootDir>/test/setup-env.js'],
 };
