@@ -91,10 +91,12 @@ export async function clients(
 ): Promise<void> {
   checkAction(options.action);
   const store = new ClientStore(ctx.paths);
-  const usedBy = async (client: string) =>
-    (await ctx.connections())
-      .filter((c) => c.settings.clientRef === client)
-      .map((c) => c.name);
+  // Read once: every client's "used by" comes from the same list.
+  let connections: Awaited<ReturnType<AppContext['connections']>> | undefined;
+  const usedBy = async (client: string) => {
+    connections ??= await ctx.connections();
+    return connections.filter((c) => c.settings.clientRef === client).map((c) => c.name);
+  };
 
   const result = await manageClients(
     await coreOptions(ctx, options, store, usedBy),
