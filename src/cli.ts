@@ -85,6 +85,11 @@ export function parse(program: ProgramSpec, argv: string[]): Parsed {
     if (!command && (rest.includes('--version') || rest.includes('-V'))) {
       return { kind: 'version', text: program.version() };
     }
+    if (!command) {
+      // `conn --jsn`: an unknown option is an error even without a command.
+      const known = (t: string) => ['--help', '-h'].includes(t);
+      readOptions(globals, rest.filter((t) => !known(t)));
+    }
     return { kind: 'help', text: command ? commandHelp(program, path) : programHelp(program) };
   }
   const local = (command.options ?? []).map((o) => ({ spec: o, flag: parseFlag(o.flag) }));
@@ -199,7 +204,7 @@ function optionError(error: Error & { code?: string }, declared: Declared[]): Us
   const message = error.message.split('\n')[0];
   const unknown = /Unknown option '([^']+)'/.exec(message);
   if (unknown) {
-    const names = declared.flatMap(({ flag }) => [`--${flag.long}`]);
+    const names = [...declared.map(({ flag }) => `--${flag.long}`), '--help', '--version'];
     return new UsageError(
       `unknown option '${unknown[1]}'`,
       `${suggestion(unknown[1], names)}\`--help\` lists the options`,

@@ -2,7 +2,8 @@
 // and lazy access to the project config, the catalog, the connections and
 // the secret store. Each is loaded at most once, and only when asked for.
 
-import { UsageError } from './errors.js';
+import { EnvironmentError, UsageError } from './errors.js';
+import { secretEnvName } from './store/secrets/env.js';
 import { loadCatalog, type Catalog } from './connectors/catalog.js';
 import { suggestion } from './suggest.js';
 import { resolvePaths, type ConnPaths } from './store/paths.js';
@@ -69,7 +70,10 @@ export class AppContext {
   }
 
   async connections(): Promise<Connection[]> {
-    return collectConnections(this.paths, await this.project(), this.env);
+    const all = collectConnections(this.paths, await this.project(), this.env);
+    const declared = all.filter((c) => c.source !== 'user');
+    if (declared.length > 0) refuseDeclaredSecrets(declared, await this.catalog());
+    return all;
   }
 
   async connection(name: string): Promise<Connection> {
@@ -122,5 +126,22 @@ export class AppContext {
       env: this.env,
       warn: (message: string) => this.out.warn(message),
     });
+  }
+}
+
+/**
+ * A project config or CONN_CONNECTIONS holds plain settings only: a secret
+ * written there would be shown, sent and logged as plain text.
+ */
+function refuseDeclaredSecrets(declared: Connection[], catalog: Catalog): void {
+  for (const connection of declared) {
+    const connector = catalog.get(connection.connector);
+    const secret = connector?.fields.find((f) => f.secret && f.key in connection.settings);
+    if (!secret) continue;
+    throw new EnvironmentError(
+      `'${connection.name}' in ${connection.definedIn} sets the secret field ${secret.key} as plain text`,
+      `remove it there and supply it as ${secretEnvName(connection.name, secret.key)} or in the keychain`,
+      'secret-in-config',
+    );
   }
 }

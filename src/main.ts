@@ -394,10 +394,9 @@ function report(error: unknown, json: boolean): number {
     render(json, error.code, error.message, error.hint, error.exitCode);
     return error.exitCode;
   }
-  write(
-    2,
-    `conn: unexpected error (a bug; please report it)\n${(error as Error)?.stack ?? error}\n`,
-  );
+  // A bug: the stack goes to stderr; --json still gets its one document.
+  write(2, `conn: unexpected error (a bug; please report it)\n${(error as Error)?.stack ?? error}\n`);
+  if (json) render(true, 'bug', 'unexpected error (a bug); the stack trace is on stderr', undefined, ExitCode.failed);
   return ExitCode.failed;
 }
 

@@ -140,7 +140,7 @@ async function rememberSecretFields(
   if (connection.source !== 'user' || fields.length === 0) return;
   const { updateConnections } = await import('../store/connections.js');
   await updateConnections(ctx.paths.connectionsFile, (doc) => {
-    const stored = doc.connections[connection.name];
+    const stored = Object.hasOwn(doc.connections, connection.name) ? doc.connections[connection.name] : undefined;
     // Removed while the person was at the browser: stays removed.
     if (!stored) return;
     stored.secretFields = [...new Set([...stored.secretFields, ...fields])].sort();

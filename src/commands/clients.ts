@@ -294,10 +294,22 @@ async function create(
     createdAt: now,
     updatedAt: now,
   };
-  await store.add(client);
+  // The secret first: a client listed as "stored" must have its secret.
   const address = clientSecretAddress(options.name);
+  if (store.list().some((c) => c.name === options.name)) {
+    throw new UsageError(`a shared client named '${options.name}' exists`,
+      '`conn clients rm` it first, or choose another name', 'exists');
+  }
   for (const [field, value] of Object.entries(secrets)) {
     await options.secretStore.set(address, field, value);
+  }
+  try {
+    await store.add(client);
+  } catch (error) {
+    for (const field of Object.keys(secrets)) {
+      await options.secretStore.delete(address, field).catch(() => undefined);
+    }
+    throw error;
   }
   return client;
 }
@@ -315,8 +327,9 @@ function parseSettings(pairs: string[]): Record<string, string> {
       );
     }
     if (!allowed.includes(key)) {
+      // Only the key: a mistyped secret key must not echo its value.
       throw new UsageError(
-        `--set ${pair}: expected key=value with a key of ${allowed.join(', ')}`,
+        `--set ${key || pair.split('=')[0]}: expected key=value with a key of ${allowed.join(', ')}`,
         'example: --set tokenUrl=https://login.example.com/oauth/token',
       );
     }
@@ -397,9 +410,11 @@ async function remove(
     );
   }
 
-  await store.remove(options.name);
+  // The secrets first, so a store that cannot be changed stops the removal
+  // before the client is gone and its secret orphaned.
   const address = clientSecretAddress(options.name);
   for (const field of client.secretFields) {
     await options.secretStore.delete(address, field);
   }
+  await store.remove(options.name);
 }

@@ -22,6 +22,8 @@ export async function doctor(ctx: AppContext): Promise<number> {
   let store: { kind: string; reason: string; describe: string } | { error: string };
   try {
     const opened = await ctx.secretStore();
+    // Opening is not enough: a read proves the passphrase or the keychain.
+    await opened.store.get('conn-doctor', 'probe');
     store = { kind: opened.store.kind, reason: opened.reason, describe: opened.store.describe() };
   } catch (error) {
     store = { error: (error as Error).message };

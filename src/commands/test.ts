@@ -2,9 +2,10 @@
 // Secrets are read only for the connections being tested; every trace event
 // is redacted before it is printed, logged or reported.
 
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { AppContext } from '../context.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { EnvironmentError, ExitCode, UsageError } from '../errors.js';
 import { withDefaults } from '../connectors/fields.js';
 import type { ConnectorDefinition } from '../connectors/types.js';
 import { hasAdapter, loadAdapter } from '../adapters/index.js';
@@ -58,7 +59,9 @@ export async function test(ctx: AppContext, options: TestOptions): Promise<numbe
       'missing-output',
     );
   }
+  if (options.output) checkWritable(options.output);
   const jobs = await selectJobs(ctx, options);
+  if (jobs.length === 0 && !ctx.out.json) ctx.out.info('No connections to test. `conn create` adds one.');
   const progress = startProgress(
     progressText(0, jobs.length, 0),
     ctx.out.stderrIsTTY && !ctx.out.json && !options.verbose && !ctx.options.quiet,
@@ -354,9 +357,28 @@ function report(ctx: AppContext, results: TestResult[], options: TestOptions): v
 
 async function writeJunit(file: string, results: TestResult[]): Promise<void> {
   const { renderJunit } = await import('../ui/junit.js');
-  writeFileSync(
-    file,
-    renderJunit(results.map((r) => (r.tested ? r : { ...r, skipped: r.summary }))),
+  const xml = renderJunit(results.map((r) => (r.tested ? r : { ...r, skipped: r.summary })));
+  try {
+    writeFileSync(file, xml);
+  } catch (error) {
+    throw reportUnwritable(file, error);
+  }
+}
+
+/** Before any test runs: a report that cannot be written fails now, not after. */
+function checkWritable(file: string): void {
+  try {
+    accessSync(dirname(resolve(file)), constants.W_OK);
+  } catch (error) {
+    throw reportUnwritable(file, error);
+  }
+}
+
+function reportUnwritable(file: string, error: unknown): EnvironmentError {
+  return new EnvironmentError(
+    `cannot write the report ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    'check that its folder exists and is writable',
+    'report-unwritable',
   );
 }
 

@@ -27,6 +27,15 @@ export function loadCatalog(pluginDirs: string[] = []): Catalog {
     const source = dir.startsWith(BUILTIN_DIR) ? 'builtin' : dir;
     for (const file of jsonFiles(dir, source === 'builtin')) {
       const def = loadDefinition(join(dir, file), source);
+      const builtin = byId.get(def.id);
+      if (builtin && source !== 'builtin' && builtin.source === 'builtin') {
+        // A plug-in that took over a built-in id would receive its secrets.
+        throw new EnvironmentError(
+          `the plug-in connector ${join(dir, file)} uses the built-in id '${def.id}'`,
+          'give the plug-in an id of its own',
+          'bad-connector',
+        );
+      }
       byId.set(def.id, def);
     }
   }

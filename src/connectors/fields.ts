@@ -91,11 +91,12 @@ export function validateFieldValue(field: ConnectorField, value: FieldValue): st
 
 function validateNumber(field: ConnectorField, value: number): string | undefined {
   const { min, max } = field;
+  const got = field.secret ? '' : `, got ${value}`;
   if (min !== undefined && max !== undefined && (value < min || value > max)) {
-    return `${field.key} must be between ${min} and ${max}, got ${value}`;
+    return `${field.key} must be between ${min} and ${max}${got}`;
   }
-  if (min !== undefined && value < min) return `${field.key} must be at least ${min}, got ${value}`;
-  if (max !== undefined && value > max) return `${field.key} must be at most ${max}, got ${value}`;
+  if (min !== undefined && value < min) return `${field.key} must be at least ${min}${got}`;
+  if (max !== undefined && value > max) return `${field.key} must be at most ${max}${got}`;
   if (field.key === 'port' && !Number.isInteger(value)) return `port must be a whole number`;
   return undefined;
 }
@@ -106,7 +107,8 @@ function validateUrl(field: ConnectorField, value: string): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    return `${field.key} '${value}' is not a URL, e.g. ${example}`;
+    const shown = field.secret ? '' : ` '${value}'`;
+    return `${field.key}${shown} is not a URL, e.g. ${example}`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return `${field.key} must start with http:// or https://, e.g. ${example}`;

@@ -8,6 +8,7 @@ import type { ConnectorDefinition, Secrets, Settings } from '../connectors/types
 import type { ConnPaths } from './paths.js';
 import type { Connection } from './registry.js';
 import type { SecretStore } from './secrets/types.js';
+import { secretFromEnv } from './secrets/env.js';
 
 export interface ResolvedConnection {
   settings: Settings;
@@ -25,7 +26,15 @@ export async function resolveConnectionSecrets(
   const applicable = applicableFields(connector, settings)
     .filter((f) => f.secret)
     .map((f) => f.key);
-  const fields = [...new Set([...applicable, ...connection.secretFields])];
+  // A user connection reads from the store only what it stored: a value
+  // left under its name by an earlier connection must never be sent. The
+  // environment may supply any applicable field; project and environment
+  // connections keep theirs in the environment or the keychain.
+  const wanted =
+    connection.source === 'user'
+      ? [...connection.secretFields, ...applicable.filter((f) => secretFromEnv(env, connection.name, f))]
+      : [...applicable, ...connection.secretFields];
+  const fields = [...new Set(wanted)];
   let secrets: Secrets = {};
   if (fields.length > 0) {
     const { readSecrets } = await import('./secrets/index.js');

@@ -82,6 +82,16 @@ function parseDocument(file: string, text: string): ConnectionsDocument {
       'corrupt-config',
     );
   }
+  for (const [name, entry] of Object.entries(doc.connections)) {
+    const shaped = typeof entry === 'object' && entry !== null && typeof entry.connector === 'string';
+    if (!shaped) {
+      throw new EnvironmentError(
+        `${file} is damaged: the connection '${name}' has no connector`,
+        'fix or remove that entry by hand; conn has not changed the file',
+        'corrupt-config',
+      );
+    }
+  }
   if (doc.version > SCHEMA_VERSION) {
     throw new EnvironmentError(
       `${file} was written by a newer conn (schema ${doc.version})`,
@@ -106,7 +116,8 @@ function position(text: string, message: string): string {
 export function writeConnections(file: string, doc: ConnectionsDocument): void {
   const sorted: Record<string, StoredConnection> = {};
   for (const name of Object.keys(doc.connections).sort()) {
-    sorted[name] = doc.connections[name];
+    // defineProperty: a connection named __proto__ is data, not a prototype.
+    Object.defineProperty(sorted, name, { value: doc.connections[name], enumerable: true });
   }
   const text = JSON.stringify({ version: SCHEMA_VERSION, connections: sorted }, null, 2);
   writeFileAtomic(file, text + '\n');

@@ -1,16 +1,32 @@
 // An inter-process lock: a lock file created with O_EXCL that holds the
-// owner's pid. A lock whose owner is gone, or that is older than staleMs, is
-// taken over. Waiting is bounded; past the bound the environment is at fault.
+// owner's token (pid and a counter). A lock whose owner process is gone is
+// taken over; so is one older than staleMs, for a pid that was reused. A
+// takeover renames the stale file away first, so two waiters cannot both
+// take it, and a release removes the file only while it still holds this
+// owner's token. Waiting is bounded; past the bound the environment is at
+// fault.
 
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { ensureDir } from './atomic.js';
-import { dirname } from 'node:path';
 
 export interface LockOptions {
   timeoutMs?: number;
+  /** A lock whose owner still runs is taken over only past this age. */
   staleMs?: number;
 }
+
+let acquired = 0;
 
 export async function withLock<T>(
   lockPath: string,
@@ -27,13 +43,15 @@ export async function withLock<T>(
 
 async function acquire(lockPath: string, options: LockOptions): Promise<() => void> {
   const timeoutMs = options.timeoutMs ?? 15000;
-  const staleMs = options.staleMs ?? 30000;
+  const staleMs = options.staleMs ?? 10 * 60_000;
   const deadline = Date.now() + timeoutMs;
+  const token = `${process.pid}.${++acquired}`;
   ensureDir(dirname(lockPath));
   for (let attempt = 0; ; attempt++) {
-    if (tryCreate(lockPath)) return () => rmSync(lockPath, { force: true });
-    if (isStale(lockPath, staleMs)) {
-      rmSync(lockPath, { force: true });
+    if (tryCreate(lockPath, token)) return () => releaseIfOwned(lockPath, token);
+    const stale = staleToken(lockPath, staleMs);
+    if (stale !== undefined) {
+      takeOver(lockPath, stale);
       continue;
     }
     if (Date.now() > deadline) {
@@ -47,10 +65,10 @@ async function acquire(lockPath: string, options: LockOptions): Promise<() => vo
   }
 }
 
-function tryCreate(lockPath: string): boolean {
+function tryCreate(lockPath: string, token: string): boolean {
   try {
     const fd = openSync(lockPath, 'wx', 0o600);
-    writeSync(fd, String(process.pid));
+    writeSync(fd, token);
     closeSync(fd);
     return true;
   } catch (error) {
@@ -59,20 +77,57 @@ function tryCreate(lockPath: string): boolean {
   }
 }
 
-function isStale(lockPath: string, staleMs: number): boolean {
+function readToken(path: string): string | undefined {
   try {
-    const age = Date.now() - statSync(lockPath).mtimeMs;
-    const pid = Number(readFileSync(lockPath, 'utf8'));
-    if (age > staleMs) return true;
-    // An empty file is a lock being written right now, not a stale one.
-    if (!pid) return false;
-    return !isAlive(pid);
+    return readFileSync(path, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
 }
 
+/** The token of a lock that may be taken over, else undefined. */
+function staleToken(lockPath: string, staleMs: number): string | undefined {
+  const token = readToken(lockPath);
+  // An empty file is a lock being written right now, not a stale one.
+  if (!token) return undefined;
+  const pid = Number(token.split('.')[0]);
+  let age: number;
+  try {
+    age = Date.now() - statSync(lockPath).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  return !isAlive(pid) || age > staleMs ? token : undefined;
+}
+
+/**
+ * Moves the stale file aside; only one waiter's rename finds it. If what was
+ * moved is not the lock judged stale (its owner changed meanwhile), it is put
+ * back with link(), which never overwrites a newer lock.
+ */
+function takeOver(lockPath: string, stale: string): void {
+  const aside = `${lockPath}.${process.pid}.${++acquired}.stale`;
+  try {
+    renameSync(lockPath, aside);
+  } catch {
+    return;
+  }
+  if (readToken(aside) !== stale) {
+    try {
+      linkSync(aside, lockPath);
+    } catch {
+      // Someone holds the lock again; the moved owner will find it gone.
+    }
+  }
+  rmSync(aside, { force: true });
+}
+
+function releaseIfOwned(lockPath: string, token: string): void {
+  if (readToken(lockPath) === token) rmSync(lockPath, { force: true });
+}
+
 function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

@@ -42,13 +42,33 @@ export function collectConnections(
     byName.set(name, fromStored(name, stored, paths.connectionsFile));
   }
   const statuses = readForeignStatuses(paths);
+  // The environment may override a project connection (CI settings); a
+  // user connection's name may not be taken over by either.
+  const declare = (name: string, connection: Connection) => {
+    const earlier = byName.get(name);
+    if (earlier?.source === 'user') throw nameClash(name, earlier, connection);
+    byName.set(name, connection);
+  };
   for (const [name, declared] of Object.entries(project?.connections ?? {})) {
-    byName.set(name, fromDeclaration(name, declared, 'project', project!.file, statuses));
+    declare(name, fromDeclaration(name, declared, 'project', project!.file, statuses));
   }
   for (const [name, declared] of Object.entries(environmentConnections(env))) {
-    byName.set(name, fromDeclaration(name, declared, 'environment', ENV_CONNECTIONS, statuses));
+    declare(name, fromDeclaration(name, declared, 'environment', ENV_CONNECTIONS, statuses));
   }
   return [...byName.values()].sort((a, b) => byText(a.name, b.name));
+}
+
+/**
+ * A user connection and a project or environment one with the same name:
+ * refused, because secrets are kept by name and the declared connection
+ * would be tested with the user's secrets, against its own host.
+ */
+function nameClash(name: string, user: Connection, declared: Connection): EnvironmentError {
+  return new EnvironmentError(
+    `the connection name '${name}' is defined twice: yours in ${user.definedIn} and in ${declared.definedIn}`,
+    `rename it in ${declared.definedIn}, or rename yours with \`conn rename ${name} <new-name>\` run outside this project`,
+    'duplicate-name',
+  );
 }
 
 function fromStored(name: string, stored: StoredConnection, file: string): Connection {
@@ -91,8 +111,10 @@ function environmentConnections(
   try {
     value = JSON.parse(text);
   } catch (error) {
+    // The parser's message quotes the text, which may hold a secret.
+    const at = /position (\d+)/.exec((error as Error).message);
     throw new EnvironmentError(
-      `${ENV_CONNECTIONS} is not valid JSON: ${(error as Error).message}`,
+      `${ENV_CONNECTIONS} is not valid JSON${at ? ` (at character ${at[1]})` : ''}`,
       `example: ${ENV_CONNECTIONS}='{"api":{"connector":"http","settings":{"baseUrl":"https://api.example.com"}}}'`,
       'bad-env-connections',
     );

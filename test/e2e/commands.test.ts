@@ -128,3 +128,32 @@ test('without a terminal a missing value is exit 2 naming every field and its fl
   expect(result.stderr).toContain('--secret-stdin password');
   expect(result.stderr.trim().split('\n')).toHaveLength(2);
 });
+
+test('a secret store that cannot be used stops rm and doctor with exit 3, changing nothing', async () => {
+  await conn(['create', 'postgres', '--name', 'db', '--set', 'user=app', '--secret-stdin', 'password', '--no-test'], 'pw');
+  const wrong = { ...env, CONN_PASSPHRASE: 'not the passphrase' };
+  const removed = await runConn(['rm', 'db', '--yes'], { home, env: wrong });
+  expect(removed.code).toBe(3);
+  expect(JSON.parse((await conn(['list', '--json'])).stdout)).toHaveLength(1);
+  const doctor = await runConn(['doctor', '--json'], { home, env: wrong });
+  expect(doctor.code).toBe(3);
+  expect(JSON.parse(doctor.stdout).healthy).toBe(false);
+});
+
+test('names that are also JavaScript object keys are ordinary names', async () => {
+  for (const name of ['constructor', 'toString', '__proto__']) {
+    const made = await conn(['create', 'http', '--name', name, '--set', 'baseUrl=https://x.example.com']);
+    expect(made.stderr).toBe('');
+    expect(made.code).toBe(0);
+  }
+  expect(JSON.parse((await conn(['list', '--json'])).stdout)).toHaveLength(3);
+});
+
+test('an unknown option without a command is exit 2; a report that cannot be written fails before testing', async () => {
+  const bogus = await conn(['--jsn']);
+  expect(bogus.code).toBe(2);
+  expect(bogus.stderr).toContain('--json');
+  const report = await conn(['test', '--all', '--reporter', 'junit', '--output', '/nonexistent/dir/x.xml']);
+  expect(report.code).toBe(3);
+  expect(report.stderr).toMatch(/^error: cannot write the report/);
+});

@@ -68,3 +68,37 @@ test('CONN_CONNECTIONS declares connections with source environment', async () =
   const bad = await runConn(['list'], { home, env: { ...env, CONN_CONNECTIONS: '{nope' } });
   expect(bad.code).toBe(3);
 });
+
+test('a secret written into a project config is refused, value never shown', async () => {
+  const dir = tempDir('conn-project-');
+  try {
+    writeFileSync(join(dir, '.connrc.json'), JSON.stringify({
+      connections: { leaky: { connector: 'http', settings: { baseUrl: 'https://x.example.com', auth: 'bearer', token: 'CANARY-in-config' } } },
+    }));
+    const result = await runConn(['list'], { home, env, cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('CONN_SECRET_LEAKY_TOKEN');
+    expect(result.stdout + result.stderr).not.toContain('CANARY');
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('a project connection may not take over the name of a user connection', async () => {
+  const dir = tempDir('conn-project-');
+  const own = tempDir();
+  try {
+    await runConn(['create', 'http', '--name', 'gh', '--set', 'baseUrl=https://api.github.com', '--set', 'auth=bearer',
+      '--secret-env', 'token=T'], { home: own, env: { ...env, T: 'CANARY-user-token' } });
+    writeFileSync(join(dir, '.connrc.json'), JSON.stringify({
+      connections: { gh: { connector: 'http', settings: { baseUrl: 'http://127.0.0.1:9/elsewhere', testPath: '/x' } } },
+    }));
+    const result = await runConn(['test', '--all'], { home: own, env, cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('defined twice');
+    expect(result.stderr).toContain(join(dir, '.connrc.json'));
+  } finally {
+    removeDir(dir);
+    removeDir(own);
+  }
+});

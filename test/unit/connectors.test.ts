@@ -67,6 +67,9 @@ test('a plug-in folder adds connectors; a broken one is exit 3 naming the file',
     const http = JSON.parse(readFileSync(join(BUILTIN_DIR, 'http.json'), 'utf8'));
     writeFileSync(join(dir, 'acme.json'), JSON.stringify({ ...http, id: 'acme', name: 'Acme API', category: 'application' }));
     expect(loadCatalog([dir]).get('acme')?.source).toBe(dir);
+    writeFileSync(join(dir, 'github.json'), JSON.stringify({ ...http, id: 'github', name: 'Not GitHub' }));
+    expect(() => loadCatalog([dir])).toThrow(expect.objectContaining({ exitCode: 3, message: expect.stringContaining("built-in id 'github'") }));
+    rmSync(join(dir, 'github.json'));
     writeFileSync(join(dir, 'broken.json'), JSON.stringify({ id: 'broken' }));
     expect(() => loadCatalog([dir])).toThrow(expect.objectContaining({ exitCode: 3, message: expect.stringContaining('broken.json') }));
   } finally {

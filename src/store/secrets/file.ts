@@ -94,7 +94,8 @@ export class FileSecretStore implements SecretStore {
   async get(connection: string, field: string) {
     const snapshot = await this.load();
     if (!snapshot.encrypted && snapshot.stamp) this.warnPlain();
-    return snapshot.secrets[connection]?.[field];
+    const fields = Object.hasOwn(snapshot.secrets, connection) ? snapshot.secrets[connection] : undefined;
+    return fields && Object.hasOwn(fields, field) ? fields[field] : undefined;
   }
 
   set(connection: string, field: string, value: string): Promise<void> {
@@ -198,13 +199,22 @@ function applyChanges(
   secrets: SecretMap,
   changes: readonly SecretChange[],
 ): SecretMap {
+  // Own properties only: names such as `constructor` or `__proto__` must
+  // never reach (or change) Object.prototype.
+  const own = <T>(map: Record<string, T>, key: string): T | undefined =>
+    Object.hasOwn(map, key) ? map[key] : undefined;
   let next = secrets;
   for (const { connection, field, value } of changes) {
-    if (next[connection]?.[field] === value) continue;
+    const current = own(next, connection);
+    if ((current ? own(current, field) : undefined) === value) continue;
     if (next === secrets) next = structuredClone(secrets);
-    const fields = (next[connection] ??= {});
+    let fields = own(next, connection);
+    if (!fields) {
+      fields = {};
+      Object.defineProperty(next, connection, { value: fields, enumerable: true, writable: true, configurable: true });
+    }
     if (value === undefined) delete fields[field];
-    else fields[field] = value;
+    else Object.defineProperty(fields, field, { value, enumerable: true, writable: true, configurable: true });
     if (Object.keys(fields).length === 0) delete next[connection];
   }
   return next;
