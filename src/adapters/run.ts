@@ -84,7 +84,8 @@ export async function runTest(request: TestRequest): Promise<TestRun> {
     connector: request.connector.id,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
-    outcome: redactor.outcome(outcome),
+    // The sink's redactor has also learned the tokens obtained on the way.
+    outcome: sink.redactor().outcome(outcome),
     trace: sink.events(),
   };
 }
@@ -133,6 +134,13 @@ function redactionFor(request: TestRequest) {
     settings.apiKeyName,
     ...sensitiveNames(request.connector.settings?.sensitiveHeaders),
   ];
+  // Headers built from a template carry secrets under names of its own.
+  if (typeof settings.authTemplate === 'string') {
+    for (const line of settings.authTemplate.split('\n')) {
+      const name = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*:/.exec(line)?.[1];
+      if (name) names.push(name);
+    }
+  }
   // A JSON secret (secretHeaders) is stored as one text, but sent as its
   // separate values: each value, and each header name, must be known.
   for (const text of values) {

@@ -41,6 +41,8 @@ export function createCookieAuth(settings: Settings, secrets: Secrets): AuthSche
         signal: ctx.signal,
       });
       keepCookies(response.headers.getSetCookie(), cookies);
+      // Session values are credentials: hidden wherever the API echoes them.
+      for (const value of cookies.values()) ctx.trace.addSecret?.(value);
       checkLogin(response, cookies);
     },
     sign(request) {

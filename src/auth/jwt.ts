@@ -50,10 +50,13 @@ export function createJwtScheme(
       if (token && token.expiresAt - RENEW_BEFORE_MS > Date.now()) return;
       const settings = readJwtSettings(ctx.settings, ctx.secrets);
       const assertion = signJwt(settings);
+      // A signed assertion is a live credential until it expires.
+      ctx.trace.addSecret?.(assertion);
       token =
         settings.mode === 'exchange'
           ? await exchangeAssertion(settings, assertion, ctx)
           : { value: assertion, expiresAt: expiryOf(settings) };
+      ctx.trace.addSecret?.(token.value);
     },
     sign(request: OutgoingRequest) {
       if (!token) throw new Error('jwt: sign() before prepare()');

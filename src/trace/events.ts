@@ -76,4 +76,10 @@ export type TraceEventInput = TraceEvent extends infer E
 export interface TraceSink {
   /** Stamps `at`, redacts, then passes the event on. */
   emit(event: TraceEventInput): void;
+  /**
+   * A credential obtained during the test (a session cookie, a signed
+   * assertion, an exchanged token): hidden from every later event and from
+   * the result. Nothing is stored.
+   */
+  addSecret?(value: string): void;
 }

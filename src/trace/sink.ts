@@ -25,6 +25,9 @@ export interface RecordingTraceSink extends TraceSink {
    * flow just obtained), so later events hide them too.
    */
   addSecrets(more: Partial<RedactorOptions>): void;
+  addSecret(value: string): void;
+  /** The redactor as it stands, with everything learned so far. */
+  redactor(): Redactor;
 }
 
 export function createTraceSink(options: TraceSinkOptions): RecordingTraceSink {
@@ -45,6 +48,10 @@ export function createTraceSink(options: TraceSinkOptions): RecordingTraceSink {
     addSecrets(more) {
       redactor = redactor.extend(more);
     },
+    addSecret(value) {
+      if (value) redactor = redactor.extend({ secrets: [value] });
+    },
+    redactor: () => redactor,
   };
 }
 

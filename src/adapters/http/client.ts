@@ -158,7 +158,7 @@ export class HttpClient {
   private dispatch(request: OutgoingRequest) {
     const { url } = request;
     const headers = { ...request.headers };
-    return this.dispatcher.request({
+    const pending = this.dispatcher.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: request.method as Dispatcher.HttpMethod,
@@ -166,6 +166,7 @@ export class HttpClient {
       body: request.body,
       signal: this.signal,
     });
+    return abortable(pending, this.signal);
   }
 
   private failed(
@@ -323,4 +324,30 @@ export function errorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/**
+ * undici only records an abort for a request that never got a connection,
+ * and keeps reconnecting (a proxy that drops every CONNECT spins forever).
+ * The race makes the timeout end the request; the caller's finally then
+ * destroys the dispatcher, which stops the reconnecting.
+ */
+function abortable<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  // The loser of the race must not become an unhandled rejection.
+  pending.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -77,6 +77,8 @@ export function proxyFromEnv(env: NodeJS.ProcessEnv): ProxyEnv | undefined {
 export function proxyForDisplay(url: string): string {
   try {
     const parsed = new URL(url);
+    // A token is often sent as the user name alone: hide both parts.
+    if (parsed.username) parsed.username = '***';
     if (parsed.password) parsed.password = '***';
     return parsed.href;
   } catch {
