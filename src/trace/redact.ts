@@ -104,8 +104,8 @@ export function createRedactor(options: RedactorOptions): Redactor {
     headers: (headers) => redactHeaders(rules, headers),
     url: (url) => redactWith(rules, url, (v) => redactUrl(rules, v)),
     body: (body, contentType) => redactBodyFully(rules, body, contentType),
-    event: (event) => redactEvent(rules, event, text),
-    outcome: (outcome) => redactOutcome(rules, outcome, text),
+    event: (event) => cutTails(redactEvent(rules, event, text), options.secrets),
+    outcome: (outcome) => cutSummaryTail(redactOutcome(rules, outcome, text), options.secrets),
     extend: (more) => createRedactor(mergeOptions(options, more)),
   };
 }
@@ -901,4 +901,39 @@ function redactOutcome(
   }
   if (outcome.details) copy.details = redactData(rules, outcome.details, text);
   return copy;
+}
+
+// ---------------------------------------------------------------------------
+// Text cut at a limit before it reached the redactor (a body cut by
+// --max-body, a summary cut short) can end with the first part of a secret,
+// which no whole-value rule sees. Such a tail, four characters or more of a
+// secret's start, is replaced too.
+
+const MIN_TAIL = 4;
+
+function redactTail(text: string, secrets: readonly string[]): string {
+  let best = 0;
+  for (const secret of secrets) {
+    for (let k = Math.min(secret.length - 1, text.length); k >= MIN_TAIL && k > best; k--) {
+      if (text.endsWith(secret.slice(0, k))) {
+        best = k;
+        break;
+      }
+    }
+  }
+  return best ? text.slice(0, text.length - best) + REDACTED : text;
+}
+
+function cutTails(event: TraceEvent, secrets: readonly string[]): TraceEvent {
+  if ((event.type === 'request' || event.type === 'response') && event.bodyCut && event.body) {
+    return { ...event, body: redactTail(event.body, secrets) };
+  }
+  return event;
+}
+
+function cutSummaryTail(outcome: TestOutcome, secrets: readonly string[]): TestOutcome {
+  const ellipsis = /(\.\.\.|\u2026)$/.exec(outcome.summary)?.[0];
+  if (!ellipsis) return outcome;
+  const kept = outcome.summary.slice(0, -ellipsis.length);
+  return { ...outcome, summary: redactTail(kept, secrets) + ellipsis };
 }
