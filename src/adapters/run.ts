@@ -10,6 +10,8 @@ import { loadAdapter } from './index.js';
 import { CliError } from '../errors.js';
 import type { Adapter, TestOutcome } from './types.js';
 
+const BACKSTOP_GRACE_MS = 2000;
+
 export interface TestRequest {
   name: string;
   connector: ConnectorDefinition;
@@ -55,7 +57,10 @@ export async function runTest(request: TestRequest): Promise<TestRun> {
   });
   const startedAt = new Date();
   const started = performance.now();
-  const timeout = AbortSignal.timeout(request.timeoutMs);
+  // A backstop only: each adapter keeps its own deadlines within timeoutMs,
+  // so a stall is classified by phase (connect, first byte, body) before
+  // this fires.
+  const timeout = AbortSignal.timeout(request.timeoutMs + BACKSTOP_GRACE_MS);
   const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
   let outcome: TestOutcome;
   try {
@@ -71,8 +76,9 @@ export async function runTest(request: TestRequest): Promise<TestRun> {
       saveSecret:
         request.saveSecret &&
         (async (field, value) => {
-          // A token obtained mid-test is redacted from every later event.
-          sink.addSecrets({ secrets: [value] });
+          // A token obtained mid-test is redacted from every later event; an
+          // expiry is a time, not a credential.
+          if (field !== 'oauthExpiresAt') sink.addSecret(value);
           await request.saveSecret!(field, value);
         }),
     });
