@@ -39,6 +39,8 @@ const PERMISSION_ERRORS = new Set([
  */
 export function explainOAuthError(error: unknown, step: string): unknown {
   const shape = challengeError((error ?? {}) as OAuthErrorShape);
+  const busy = unavailable(shape, step);
+  if (busy) return busy;
   if (typeof shape.error === 'string') {
     return serverRefusal(shape.error, shape, step);
   }
@@ -50,6 +52,30 @@ export function explainOAuthError(error: unknown, step: string): unknown {
     );
   }
   return error;
+}
+
+/**
+ * The server could not answer (5xx, server_error, temporarily_unavailable)
+ * or asked to slow down (429): not a credentials or protocol problem.
+ */
+function unavailable(shape: OAuthErrorShape, step: string): OperationError | undefined {
+  const status = statusOf(shape);
+  const code = typeof shape.error === 'string' ? shape.error : undefined;
+  if (status === 429) {
+    return new OperationError(`${step}: the server answered 429 Too Many Requests`,
+      'the token endpoint is rate limiting; wait before testing again', 'rate-limited');
+  }
+  if ((status !== undefined && status >= 500) || code === 'server_error' || code === 'temporarily_unavailable') {
+    return new OperationError(`${step}: the server failed${status ? ` (${status})` : ''}${code ? `: ${code}` : ''}`,
+      'the authorization server has a problem of its own; try again later or check its status page', 'server-error');
+  }
+  return undefined;
+}
+
+function statusOf(shape: OAuthErrorShape): number | undefined {
+  const candidates = [shape.status, (shape.cause as { status?: unknown } | undefined)?.status];
+  const found = candidates.find((value) => typeof value === 'number');
+  return found as number | undefined;
 }
 
 function serverRefusal(
