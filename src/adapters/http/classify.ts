@@ -7,11 +7,12 @@ import { errorCode, ExchangeError, type Phase } from './client.js';
 
 const HINTS: Partial<Record<FailureClass, string>> = {
   dns:
-    'The host name in baseUrl does not resolve from this machine; check its ' +
-    'spelling and your DNS or VPN.',
+    'The host name does not resolve from this machine; check its spelling ' +
+    '(the summary names the URL: baseUrl, a login or token URL, or the proxy) ' +
+    'and your DNS or VPN.',
   refused:
-    'Nothing accepts connections on that host and port; check the port in ' +
-    'baseUrl and that the service runs.',
+    'Nothing accepts connections on that host and port; check the port (in ' +
+    'baseUrl, a login or token URL, or the proxy URL) and that the service runs.',
   unreachable:
     'There is no route to the host; check the network, VPN or firewall.',
   'timeout-connect':
