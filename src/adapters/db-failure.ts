@@ -71,7 +71,7 @@ export function classifyCommon(err: unknown, at: Endpoint): TestFailure | undefi
     return { class: 'tls', hint: 'the TLS handshake failed; check sslMode ' +
       'and the certificate files' };
   }
-  return undefined;
+  return foreignProtocol(err, at);
 }
 
 function timeoutFailure(err: PhaseTimeoutError, at: Endpoint): TestFailure {
@@ -91,4 +91,18 @@ function timeoutFailure(err: PhaseTimeoutError, at: Endpoint): TestFailure {
         `but did not finish the ${err.phase} step within ${seconds} s; ` +
         'check sslMode and that this port is the database' };
   }
+}
+
+/**
+ * Something else answers on the port (an HTTP server, another database): the
+ * drivers say so in their own words.
+ */
+function foreignProtocol(err: unknown, at: Endpoint): TestFailure | undefined {
+  const message = err instanceof Error ? err.message : String(err);
+  const foreign = /error establishing an SSL connection|Protocol error|unexpected (message|packet)|Received unexpected|Malformed|packets out of order/i;
+  if (!foreign.test(message)) return undefined;
+  return {
+    class: 'protocol',
+    hint: `${at.host}:${at.port} does not speak this database's protocol; check the port and that it is the database, not another service`,
+  };
 }
