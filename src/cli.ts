@@ -220,7 +220,9 @@ function optionError(error: Error & { code?: string }, declared: Declared[]): Us
       'missing-option-value',
     );
   }
-  return new UsageError(message.replace(/^Option/, 'option'), 'see `--help`', 'bad-option');
+  // parseArgs puts its advice on the lines after the first.
+  const advice = error.message.split('\n').slice(1).join(' ').trim();
+  return new UsageError(message.replace(/^Option/, 'option'), advice || 'see `--help`', 'bad-option');
 }
 
 function readArguments(
