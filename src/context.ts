@@ -49,7 +49,11 @@ export class AppContext {
     this.out = new Output({ json: options.json, quiet: options.quiet, color });
   }
 
-  /** Prompts are allowed: a terminal on both ends and no --no-input. */
+  /**
+   * Prompts are allowed: a terminal on both ends and no --no-input. The fstat
+   * check comes first so a script's pipes never build the stdio streams;
+   * isTTY then rules out character devices that are not terminals.
+   */
   get interactive(): boolean {
     return (
       this.options.input &&

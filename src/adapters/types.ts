@@ -87,6 +87,3 @@ export interface Adapter {
   testability(settings: Settings, connector: ConnectorDefinition): Testability;
   test(ctx: AdapterContext): Promise<TestOutcome>;
 }
-
-/** How adapters are found: by the connector's `adapter` name, loaded lazily. */
-export type AdapterLoader = () => Promise<Adapter>;

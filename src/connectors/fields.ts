@@ -193,7 +193,3 @@ export function flagFor(field: ConnectorField): string {
   if (field.secret) return `--secret-stdin ${field.key} or --secret-env ${field.key}=VAR`;
   return `--set ${field.key}=${field.example ?? '...'}`;
 }
-
-export function secretFieldKeys(connector: ConnectorDefinition): string[] {
-  return connector.fields.filter((f) => f.secret).map((f) => f.key);
-}

@@ -2,7 +2,7 @@
 // from a plug-in folder is untrusted, so every problem is collected and
 // reported at once with the file it came from.
 
-import { CATEGORIES, type ConnectorDefinition } from './types.js';
+import { CATEGORIES } from './types.js';
 
 const FIELD_TYPES = ['string', 'number', 'boolean', 'enum', 'url', 'file', 'json'];
 const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -93,10 +93,6 @@ function conditionProblems(fields: Json[], keys: Set<string>): string[] {
     }
   }
   return problems;
-}
-
-export function isConnectorDefinition(value: unknown): value is ConnectorDefinition {
-  return connectorProblems(value).length === 0;
 }
 
 function isObject(value: unknown): value is Json {
